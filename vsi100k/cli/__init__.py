@@ -1,0 +1,1 @@
+"""Command line (typer). Parses options and calls the library; nothing in vsi100k imports this."""

@@ -1,0 +1,5 @@
+"""Scene facts: objects, boxes, distances and room size of one scan (SPEC section 3)."""
+
+from vsi100k.facts.schema import SCHEMA_VERSION, Box, ObjectFacts, SceneFacts
+
+__all__ = ["SCHEMA_VERSION", "Box", "ObjectFacts", "SceneFacts"]

@@ -1,0 +1,193 @@
+"""The on-disk facts of one scene: a versioned JSON that question generation reads alone.
+
+Pure data and (de)serialisation; no geometry is computed here. All geometry is in the aligned
+frame (z up), in metres.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+
+BOX_METHODS = ("oriented", "axis_aligned", "gravity_aligned")
+DISTANCE_METHODS = ("box_grid", "closest_points", "centers")
+
+
+@dataclass(frozen=True)
+class Box:
+    """An oriented 3D box.
+
+    center: (3,) metres. extent: (3,) full side lengths in metres, along the columns of
+    rotation. rotation: (3, 3) orthonormal, columns are the box axes in world coordinates.
+    """
+
+    center: np.ndarray
+    extent: np.ndarray
+    rotation: np.ndarray
+
+    @property
+    def size_m(self) -> float:
+        """Longest side (the VSI-Bench object size), metres."""
+        return float(np.max(self.extent))
+
+    def corners(self) -> np.ndarray:
+        """(8, 3) corner points in world coordinates."""
+        signs = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=float)
+        local = signs * (np.asarray(self.extent) / 2.0)
+        return local @ np.asarray(self.rotation).T + np.asarray(self.center)
+
+    def to_json(self) -> dict:
+        return {
+            "center": [float(v) for v in self.center],
+            "extent": [float(v) for v in self.extent],
+            "rotation": [[float(v) for v in row] for row in self.rotation],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Box":
+        return cls(
+            center=np.asarray(data["center"], dtype=float),
+            extent=np.asarray(data["extent"], dtype=float),
+            rotation=np.asarray(data["rotation"], dtype=float),
+        )
+
+
+@dataclass(frozen=True)
+class ObjectFacts:
+    """One annotated object (one deduplicated segGroup)."""
+
+    instance_id: int  # 1-based, in segGroup order after deduplication; 0 means "no object"
+    raw_label: str  # as annotated in ScanNet, e.g. "trash can"
+    category: str | None  # VSI-Bench vocabulary name, e.g. "trash bin"; None = never asked about
+    vertex_count: int
+    boxes: dict[str, Box]  # keyed by BOX_METHODS
+
+    def to_json(self) -> dict:
+        return {
+            "instance_id": self.instance_id,
+            "raw_label": self.raw_label,
+            "category": self.category,
+            "vertex_count": self.vertex_count,
+            "boxes": {name: box.to_json() for name, box in self.boxes.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ObjectFacts":
+        return cls(
+            instance_id=int(data["instance_id"]),
+            raw_label=str(data["raw_label"]),
+            category=data["category"],
+            vertex_count=int(data["vertex_count"]),
+            boxes={name: Box.from_json(box) for name, box in data["boxes"].items()},
+        )
+
+
+@dataclass(frozen=True)
+class SceneFacts:
+    """Everything question generation needs about one scene.
+
+    box_method: which of `boxes` gives sizes, centres and direction corners.
+    distance_method: how `distances_m` was computed (one of DISTANCE_METHODS).
+    distances_m: minimum surface distance in metres between two categorised objects, keyed by
+        the sorted instance-id pair (i, j) with i < j. Present for every pair of objects that both
+        have a category.
+    room_area_m2: 2D alpha-shape area of the floor plan.
+    room_outline: list of closed xy polygons (each a list of [x, y]) of the alpha shape, for maps.
+    frame_visibility: optional, filled by the frames stage: category -> first-appearance time (s).
+    """
+
+    scene_id: str
+    objects: tuple[ObjectFacts, ...]
+    distances_m: dict[tuple[int, int], float]
+    room_area_m2: float
+    room_outline: list[list[list[float]]]
+    box_method: str = "oriented"
+    distance_method: str = "box_grid"
+    split: str | None = None  # "train" / "val" / "test" from the ScanNet lists, when known
+    notes: tuple[str, ...] = ()  # e.g. "removed 12 duplicated segGroups"
+    schema_version: int = SCHEMA_VERSION
+    extra: dict = field(default_factory=dict)
+
+    # ---- lookups used by question generation ----
+    def object(self, instance_id: int) -> ObjectFacts:
+        for obj in self.objects:
+            if obj.instance_id == instance_id:
+                return obj
+        raise KeyError(f"{self.scene_id}: no object with instance id {instance_id}")
+
+    def box(self, instance_id: int) -> Box:
+        return self.object(instance_id).boxes[self.box_method]
+
+    def instances_by_category(self) -> dict[str, list[int]]:
+        """category -> instance ids (ascending), categorised objects only."""
+        out: dict[str, list[int]] = {}
+        for obj in self.objects:
+            if obj.category is not None:
+                out.setdefault(obj.category, []).append(obj.instance_id)
+        return out
+
+    def distance_m(self, a: int, b: int) -> float:
+        """Minimum surface distance between two instances, metres."""
+        if a == b:
+            return 0.0
+        return self.distances_m[(min(a, b), max(a, b))]
+
+    def category_distance_m(self, category_a: str, category_b: str) -> float:
+        """Minimum over the instances of two categories, metres."""
+        by_cat = self.instances_by_category()
+        return min(self.distance_m(a, b) for a in by_cat[category_a] for b in by_cat[category_b])
+
+    # ---- serialisation ----
+    def to_json(self) -> dict:
+        return {
+            "schema_version": self.schema_version,
+            "scene_id": self.scene_id,
+            "split": self.split,
+            "box_method": self.box_method,
+            "distance_method": self.distance_method,
+            "room_area_m2": float(self.room_area_m2),
+            "room_outline": self.room_outline,
+            "notes": list(self.notes),
+            "objects": [obj.to_json() for obj in self.objects],
+            "distances_m": [[a, b, float(d)] for (a, b), d in sorted(self.distances_m.items())],
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "SceneFacts":
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ValueError(
+                f"{data.get('scene_id', '?')}: facts schema_version {version!r} is not {SCHEMA_VERSION}; "
+                "re-run `vsi100k facts` to regenerate the facts"
+            )
+        return cls(
+            scene_id=data["scene_id"],
+            objects=tuple(ObjectFacts.from_json(o) for o in data["objects"]),
+            distances_m={(int(a), int(b)): float(d) for a, b, d in data["distances_m"]},
+            room_area_m2=float(data["room_area_m2"]),
+            room_outline=data["room_outline"],
+            box_method=data["box_method"],
+            distance_method=data["distance_method"],
+            split=data.get("split"),
+            notes=tuple(data.get("notes", ())),
+            schema_version=version,
+            extra=data.get("extra", {}),
+        )
+
+    def write(self, path: Path) -> None:
+        """Write atomically (temporary name, then rename)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=1, sort_keys=True))
+        tmp.replace(path)
+
+    @classmethod
+    def read(cls, path: Path) -> "SceneFacts":
+        return cls.from_json(json.loads(Path(path).read_text()))

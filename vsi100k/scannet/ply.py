@@ -1,0 +1,153 @@
+"""Binary little-endian PLY meshes as ScanNet ships them (`<id>_vh_clean_2.ply`).
+
+Vertex: x, y, z float32 + red, green, blue, alpha uint8 (16 bytes). Faces: `property list uchar int
+vertex_indices` (13 bytes per triangle). The reader parses the header generically (so extra vertex
+properties or a different face list layout still load) and takes a fast structured-array path for
+the ScanNet layout.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from vsi100k.errors import SceneError
+
+_PLY_TYPES = {
+    "char": "i1", "int8": "i1", "uchar": "u1", "uint8": "u1",
+    "short": "i2", "int16": "i2", "ushort": "u2", "uint16": "u2",
+    "int": "i4", "int32": "i4", "uint": "u4", "uint32": "u4",
+    "float": "f4", "float32": "f4", "double": "f8", "float64": "f8",
+}
+
+
+def _parse_header(data: bytes, scene_id: str, path: Path) -> tuple[int, list[dict]]:
+    """Return (offset of the binary body, list of elements with their properties)."""
+    end = data.find(b"end_header\n")
+    if not data.startswith(b"ply") or end < 0:
+        raise SceneError(scene_id, path, "not a PLY file (no 'ply' magic or no 'end_header')")
+    lines = data[:end].decode("ascii", errors="replace").splitlines()
+    elements: list[dict] = []
+    fmt = None
+    for line in lines[1:]:
+        parts = line.split()
+        if not parts or parts[0] in ("comment", "obj_info"):
+            continue
+        if parts[0] == "format":
+            fmt = parts[1]
+        elif parts[0] == "element":
+            elements.append({"name": parts[1], "count": int(parts[2]), "props": []})
+        elif parts[0] == "property":
+            if not elements:
+                raise SceneError(scene_id, path, f"property before any element: {line!r}")
+            if parts[1] == "list":
+                elements[-1]["props"].append((parts[4], "list", _PLY_TYPES[parts[2]], _PLY_TYPES[parts[3]]))
+            else:
+                elements[-1]["props"].append((parts[2], _PLY_TYPES[parts[1]]))
+    if fmt != "binary_little_endian":
+        raise SceneError(scene_id, path, f"PLY format {fmt!r} is not supported (ScanNet meshes are binary_little_endian)")
+    return end + len(b"end_header\n"), elements
+
+
+def read_ply(path: Path, scene_id: str = "?") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read a ScanNet mesh.
+
+    Returns vertices (V, 3) float32 metres, colors (V, 4) uint8 RGBA (alpha 255 when absent),
+    faces (F, 3) int32. Raises SceneError naming the scene, the file and the problem.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SceneError(scene_id, path, "file not found") from None
+    offset, elements = _parse_header(data, scene_id, path)
+    vertices = colors = faces = None
+    for element in elements:
+        name, count, props = element["name"], element["count"], element["props"]
+        if any(len(p) == 4 for p in props):
+            if len(props) != 1:
+                raise SceneError(scene_id, path, f"element {name!r} mixes list and scalar properties")
+            _, _, count_t, index_t = props[0]
+            faces, offset = _read_faces(data, offset, count, count_t, index_t, scene_id, path)
+            continue
+        dtype = np.dtype([(p[0], "<" + p[1]) for p in props])
+        need = dtype.itemsize * count
+        if len(data) - offset < need:
+            raise SceneError(
+                scene_id, path, f"truncated {name} block (expected {need} bytes, got {len(data) - offset})"
+            )
+        block = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
+        offset += need
+        if name == "vertex":
+            vertices = np.stack([block["x"], block["y"], block["z"]], axis=1).astype(np.float32)
+            colors = np.full((count, 4), 255, dtype=np.uint8)
+            for i, channel in enumerate(("red", "green", "blue", "alpha")):
+                if channel in block.dtype.names:
+                    colors[:, i] = block[channel]
+    if vertices is None:
+        raise SceneError(scene_id, path, "no vertex element")
+    if faces is None:
+        faces = np.zeros((0, 3), dtype=np.int32)
+    if faces.size and (faces.min() < 0 or faces.max() >= len(vertices)):
+        raise SceneError(scene_id, path, f"face indices outside [0, {len(vertices)})")
+    return vertices, colors, faces
+
+
+def _read_faces(data, offset, count, count_t, index_t, scene_id, path):
+    """Faces as (F, 3) int32; fast path when every face is a triangle."""
+    count_size = np.dtype(count_t).itemsize
+    index_size = np.dtype(index_t).itemsize
+    tri = np.dtype([("n", "<" + count_t), ("v", "<" + index_t, (3,))])
+    need = tri.itemsize * count
+    if len(data) - offset >= need:
+        block = np.frombuffer(data, dtype=tri, count=count, offset=offset)
+        if count == 0 or np.all(block["n"] == 3):
+            return block["v"].astype(np.int32), offset + need
+    # General polygons: walk the list and fan-triangulate.
+    out = []
+    for _ in range(count):
+        if offset + count_size > len(data):
+            raise SceneError(scene_id, path, "truncated face block")
+        n = int(np.frombuffer(data, dtype="<" + count_t, count=1, offset=offset)[0])
+        offset += count_size
+        if offset + n * index_size > len(data):
+            raise SceneError(scene_id, path, "truncated face block")
+        idx = np.frombuffer(data, dtype="<" + index_t, count=n, offset=offset)
+        offset += n * index_size
+        out.extend((idx[0], idx[k], idx[k + 1]) for k in range(1, n - 1))
+    return np.asarray(out, dtype=np.int32).reshape(-1, 3), offset
+
+
+def write_ply(path: Path, vertices: np.ndarray, colors: np.ndarray, faces: np.ndarray) -> None:
+    """Write a mesh in ScanNet's exact `_vh_clean_2.ply` layout (binary little-endian).
+
+    vertices (V, 3) float, colors (V, 3 or 4) uint8, faces (F, 3) int.
+    """
+    vertices = np.asarray(vertices, dtype="<f4")
+    colors = np.asarray(colors, dtype=np.uint8)
+    if colors.shape[1] == 3:
+        colors = np.concatenate([colors, np.full((len(colors), 1), 255, np.uint8)], axis=1)
+    faces = np.asarray(faces, dtype="<i4")
+    header = (
+        "ply\nformat binary_little_endian 1.0\n"
+        f"element vertex {len(vertices)}\n"
+        "property float x\nproperty float y\nproperty float z\n"
+        "property uchar red\nproperty uchar green\nproperty uchar blue\nproperty uchar alpha\n"
+        f"element face {len(faces)}\n"
+        "property list uchar int vertex_indices\n"
+        "end_header\n"
+    ).encode("ascii")
+    vdt = np.dtype([("xyz", "<f4", (3,)), ("rgba", "u1", (4,))])
+    vblock = np.empty(len(vertices), dtype=vdt)
+    vblock["xyz"], vblock["rgba"] = vertices, colors
+    fdt = np.dtype([("n", "u1"), ("v", "<i4", (3,))])
+    fblock = np.empty(len(faces), dtype=fdt)
+    fblock["n"], fblock["v"] = 3, faces
+    _atomic_write(Path(path), header + vblock.tobytes() + fblock.tobytes())
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(payload)
+    tmp.replace(path)
