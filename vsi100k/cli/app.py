@@ -14,6 +14,11 @@ app = typer.Typer(
 
 # Each command module registers its commands on `app` when imported (explicit list, in CLI order).
 from vsi100k.cli import synth_cmd  # noqa: E402,F401
+from vsi100k.cli import frames_cmd  # noqa: E402,F401
+from vsi100k.cli import build_cmd  # noqa: E402,F401
+from vsi100k.cli import facts_cmd  # noqa: E402,F401
+from vsi100k.cli import questions_cmd  # noqa: E402,F401
+from vsi100k.cli import train_cmd, eval_cmd  # noqa: E402,F401
 
 
 def main() -> None:

@@ -4,6 +4,19 @@ A task module exposes ``generate(facts, cfg, rng) -> Iterator[Question | Skip]``
 candidates from one scene's facts and yields either a finished `Question` or a `Skip` naming why the
 candidate was dropped. Tasks never read files and never build sentences themselves: wording comes
 from `vsi100k.tasks.templates` (data files under `vsi100k/templates/`).
+
+A task module (one per VSI-Bench question type, listed in `vsi100k.tasks.registry.TASKS`) defines:
+
+    QUESTION_TYPE: str              # the VSI-Bench id, e.g. "object_counting"; also its template's name
+    ANSWER_KIND: "choice" | "number"
+    SLOTS: tuple[str, ...]          # the template's slots, checked when the template loads
+    ANSWERS: tuple[str, ...] | None # fixed option words (direction levels), else None
+    def generate(facts: SceneFacts, cfg: QuestionConfig, rng: np.random.Generator) -> Iterator[Question | Skip]
+
+Rules for `generate`: draw every random choice from `rng` only; yield candidates in a random order
+(the caller keeps the first N questions as the per-scene cap); place the correct option with a
+`vsi100k.tasks.options.LetterBalancer` only once a candidate is certain to become a question, so any
+prefix of the questions is letter-balanced; never yield two identical questions.
 """
 
 from __future__ import annotations
@@ -39,6 +52,10 @@ class Question:
     correct_option: str
     instance_ids: tuple[int, ...] = ()
     details: dict = field(default_factory=dict)  # slot values and raw numbers, for reports/checkers
+    # Filled by `vsi100k.tasks.generate` / the build, never by task modules:
+    question_id: str = ""  # "<scene_id>:<question_type>:<n>", unique within a build
+    split: str | None = None  # "train" / "validation" / "test" after the leakage guard
+    leakage_override: bool = False  # True when a val scene/room was put in train on explicit request
 
 
 @dataclass(frozen=True)
@@ -47,3 +64,4 @@ class Skip:
 
     question_type: str
     reason: str
+    detail: str = ""  # optional: which candidate, e.g. "sofa / tv / lamp"; not counted, for debugging and tests

@@ -1,0 +1,93 @@
+"""obj_appearance_order questions: rules on hand-built facts, and agreement with the synthetic
+writer's own render on generated scenes."""
+
+from collections import Counter
+from itertools import combinations
+
+import numpy as np
+
+from test_tasks_support import make_facts
+from vsi100k.tasks import obj_appearance_order as task
+from vsi100k.tasks.base import Question, Skip
+from vsi100k.tasks.config import QuestionConfig
+from vsi100k.tasks.generate import generate_type
+
+FIRST_S = {"door": 0.0, "table": 2.0, "chair": 2.5, "lamp": 5.0, "bed": 9.0, "sofa": 12.0}
+
+
+def appearance_facts(first_s, scene_id="scene0400_00", categories=None):
+    names = categories or sorted(first_s)
+    facts = make_facts(scene_id, [(c, (float(i), 0.0, 0.5), (0.5, 0.5, 0.5)) for i, c in enumerate(names)])
+    return facts.__class__(**{**facts.__dict__, "extra": {"first_appearance_s": dict(first_s)}})
+
+
+def run(facts, seed=0, cfg=QuestionConfig()):
+    items = list(task.generate(facts, cfg, np.random.default_rng(seed)))
+    return [q for q in items if isinstance(q, Question)], Counter(s.reason for s in items if isinstance(s, Skip))
+
+
+def test_every_question_follows_the_rules():
+    questions, skips = run(appearance_facts(FIRST_S))
+    # 4-subsets of 6 categories: 15; those holding both table and chair (0.5 s apart) are dropped
+    assert len(questions) == 15 - 6
+    assert skips == Counter({"appearances_too_close": 6})
+    for q in questions:
+        listed = q.details["categories"]
+        assert q.question == (
+            "What will be the first-time appearance order of the following categories in the video: "
+            f"{listed[0]}, {listed[1]}, {listed[2]}, {listed[3]}?"
+        )
+        truth = sorted(listed, key=FIRST_S.get)
+        assert q.answer == ", ".join(truth)
+        assert q.answer_kind == "choice" and q.ground_truth == q.correct_option
+        assert q.options["ABCD".index(q.correct_option)] == f"{q.correct_option}. {q.answer}"
+        words = [o[3:] for o in q.options]
+        assert len(set(words)) == 4
+        assert all(sorted(w.split(", ")) == sorted(listed) for w in words)
+        assert all(FIRST_S[b] - FIRST_S[a] >= 1.0 for a, b in zip(truth, truth[1:]))
+        assert not {"table", "chair"} <= set(listed)
+    assert {frozenset(q.details["categories"]) for q in questions} == {
+        frozenset(s) for s in combinations(sorted(FIRST_S), 4) if not {"table", "chair"} <= set(s)
+    }
+    letters = Counter(q.correct_option for q in questions)
+    assert set(letters) == set("ABCD") and max(letters.values()) - min(letters.values()) <= 1
+
+
+def test_gap_threshold_comes_from_the_config():
+    questions, skips = run(appearance_facts(FIRST_S), cfg=QuestionConfig(appearance_min_gap_s=2.5))
+    # gaps: door-table 2.0, table-chair 0.5, chair-lamp 2.5, lamp-bed 4, bed-sofa 3
+    for q in questions:
+        order = q.details["order"]
+        assert all(FIRST_S[b] - FIRST_S[a] >= 2.5 for a, b in zip(order, order[1:]))
+    assert {tuple(q.details["order"]) for q in questions} == {
+        ("door", "chair", "lamp", "bed"), ("door", "chair", "lamp", "sofa"), ("door", "chair", "bed", "sofa"),
+        ("door", "lamp", "bed", "sofa"), ("table", "lamp", "bed", "sofa"), ("chair", "lamp", "bed", "sofa"),
+    }
+    assert skips["appearances_too_close"] == 15 - 6
+
+
+def test_same_seed_same_questions_and_ids_through_the_registry():
+    facts = appearance_facts(FIRST_S)
+    cfg = QuestionConfig(caps={"obj_appearance_order": 3})
+    first, skips = generate_type(facts, cfg, "obj_appearance_order", seed=7)
+    again, _ = generate_type(facts, cfg, "obj_appearance_order", seed=7)
+    assert [(q.question, q.options) for q in first] == [(q.question, q.options) for q in again]
+    assert len(first) == 3 and skips[("obj_appearance_order", "cap_reached")] == 9 - 3
+
+
+def test_skips_without_visibility_or_with_too_few_categories():
+    facts = make_facts("scene0401_00", [("chair", (0, 0, 0), (1, 1, 1)), ("lamp", (2, 0, 0), (1, 1, 1))])
+    assert run(facts) == ([], Counter({"no_frame_visibility": 1}))
+    few = appearance_facts({"door": 0.0, "table": 2.0, "lamp": 5.0}, categories=["door", "table", "lamp", "bed"])
+    assert run(few) == ([], Counter({"too_few_categories": 1}))
+    # categories the facts do not hold are ignored (e.g. times attached from another facts version)
+    stray = appearance_facts({**FIRST_S, "piano": 20.0}, categories=sorted(FIRST_S))
+    questions, _ = run(stray)
+    assert all("piano" not in q.question for q in questions)
+
+
+def test_many_categories_are_sampled_not_enumerated():
+    first_s = {f"cat{i:02d}": 1.5 * i for i in range(12)}  # C(12, 4) = 495 subsets, all valid
+    questions, skips = run(appearance_facts(first_s))
+    assert len(questions) == task.MAX_SETS and not skips
+    assert len({frozenset(q.details["categories"]) for q in questions}) == task.MAX_SETS

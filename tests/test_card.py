@@ -1,0 +1,84 @@
+"""The dataset card: YAML front matter (configs, DatasetCardData fields) and the build's real statistics."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from dataset_support import hand_build  # noqa: F401
+
+from vsi100k.card import LEAKAGE_RULE, SCANNET_TERMS_URL, dataset_configs, render_card, size_category
+from vsi100k.dataset.validate import read_front_matter
+
+
+def test_front_matter_fields_and_configs(hand_build):
+    out, _ = hand_build
+    front = read_front_matter(out / "README.md")
+    assert front["license"] == "other" and front["license_link"] == SCANNET_TERMS_URL
+    assert front["task_categories"] == ["visual-question-answering"]
+    assert front["size_categories"] == ["n<1K"]
+    assert front["source_datasets"] == ["ScanNet"]
+    names = [c["config_name"] for c in front["configs"]]
+    assert names == ["all", "object_counting", "object_rel_direction_easy", "object_size_estimation",
+                     "room_size_estimation", "frames"]
+    assert front["configs"][0]["default"] is True
+    assert front["configs"][0]["data_files"] == [
+        {"split": "train", "path": "data/questions/*/train-*.parquet"},
+        {"split": "validation", "path": "data/questions/*/validation-*.parquet"},
+    ]
+    assert front["configs"][-1]["data_files"][1] == {"split": "validation", "path": "data/frames/validation-*.parquet"}
+
+
+def test_body_states_this_builds_statistics(hand_build):
+    out, report = hand_build
+    text = (out / "README.md").read_text()
+    assert "| object_counting | 2 | 1 | 0 | 3 |" in text
+    assert "| **all** | 8 | 4 | 0 | 12 |" in text
+    assert "| object_counting | single_instance | 9 |" in text  # 3 per scene x 3 scenes
+    assert "| object_abs_distance | too_close | 6 |" in text
+    assert "- Scenes: 3 built of 4 found (1 failed)." in text
+    assert "failed `scene0002_00`: scene0002_00: scene0002_00_vh_clean_2.ply: truncated vertex block" in text
+    assert "| object_rel_direction_easy | correct letter: A 3; most frequent answers: left (3) |" in text
+    assert "| room_size_estimation | min 20, median 20, mean 20, max 20 |" in text
+    assert "```\nvsi100k build --scenes scans --out out\n```" in text
+    assert json.dumps(report["settings"], indent=2, sort_keys=True) in text
+    assert f"build `{report['build_id']}`" in text
+    frames_mib = report["sizes"]["frame_image_bytes"] / 2**20
+    assert f"Frames' own bytes (JPEG payloads): {frames_mib:.2f} MiB" in text
+    assert LEAKAGE_RULE in text and "This build enforced the rule" in text
+    assert "derived data of ScanNet scans" in text and "you must hold\nyour own ScanNet access" in text
+    assert "$" not in text.replace("${", "")  # every template field was filled
+
+
+def test_leakage_override_is_recorded(hand_build):
+    _, report = hand_build
+    report = dict(report, leakage={"override": True, "overridden_scenes": ["scene0100_00"]})
+    text = render_card(report)
+    assert "**This build overrode the rule** (`--allow-val-in-train`)" in text
+    assert "validation scenes or scans of validation rooms: `scene0100_00`." in text
+    assert "Do not evaluate a model trained on it on VSI-Bench." in text
+    assert "This build enforced the rule" not in text
+
+
+def test_unknown_template_field_is_an_error(hand_build):
+    _, report = hand_build
+    with pytest.raises(ValueError, match=r"dataset card template uses an unknown field \$nope"):
+        render_card(report, template="---\n$front_matter\n---\n$nope\n")
+
+
+@pytest.mark.parametrize("n, name", [(0, "n<1K"), (999, "n<1K"), (1000, "1K<n<10K"), (99_999, "10K<n<100K"),
+                                      (100_000, "100K<n<1M"), (10**7, "n>10M")])
+def test_size_category(n, name):
+    assert size_category(n) == name
+
+
+def test_configs_never_declare_an_empty_split():
+    configs = dataset_configs({"object_counting": {"train": 3, "test": 0}, "room_size_estimation": {"test": 0}},
+                              {"train": 2, "validation": 0})
+    assert configs == [
+        {"config_name": "all", "default": True, "data_files": [{"split": "train", "path": "data/questions/*/train-*.parquet"}]},
+        {"config_name": "object_counting", "data_files": [{"split": "train", "path": "data/questions/object_counting/train-*.parquet"}]},
+        {"config_name": "frames", "data_files": [{"split": "train", "path": "data/frames/train-*.parquet"}]},
+    ]
+    assert yaml.safe_load(yaml.safe_dump({"configs": configs}))["configs"] == configs

@@ -1,0 +1,253 @@
+"""Render the dataset card (README.md) of a build from `dataset_card.md` and the build report.
+
+The card's YAML front matter declares one `configs:` entry per question type, `all` and `frames`
+(so `datasets.load_dataset(out_dir, config)` works locally and on the Hub) plus the Hub's
+DatasetCardData fields. The body states this build's real statistics, the exact command and
+settings, the leakage rule and ScanNet's Terms of Use. Pure text: no Hub access here.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from vsi100k.dataset.schema import (
+    ALL_CONFIG,
+    CARD_FILE,
+    FRAMES_CONFIG,
+    SPLITS,
+    all_questions_glob,
+    frames_shard_glob,
+    question_shard_glob,
+)
+
+SCANNET_TERMS_URL = "https://kaldir.vc.in.tum.de/scannet/ScanNet_TOS.pdf"
+PRETTY_NAME = "vsi100k"
+# The Hub's size_categories buckets (upper bounds, exclusive) and their names.
+SIZE_BUCKETS = (
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+)
+LEAKAGE_RULE = (
+    "The 88 ScanNet scenes of VSI-Bench all come from ScanNet's official validation split. A `train` "
+    "split of this dataset holds only scenes of `scannetv2_train.txt`, and never a scene of "
+    "`scannetv2_val.txt` or any other scan of the same room (same `sceneXXXX` prefix), so a model "
+    "trained on it can be evaluated on VSI-Bench without leakage."
+)
+
+
+def size_category(n_rows: int) -> str:
+    """The Hub's size category of a dataset with `n_rows` rows, e.g. "1K<n<10K"."""
+    for bound, name in SIZE_BUCKETS:
+        if n_rows < bound:
+            return name
+    return "n>10M"
+
+
+def dataset_configs(question_counts: dict[str, dict[str, int]], frame_counts: dict[str, int]) -> list[dict]:
+    """The `configs:` entries: `all` (default), one per question type, then `frames`.
+
+    question_counts: question type -> split -> rows. frame_counts: split -> scenes. A split is
+    declared only where it has rows, so no config announces an empty split.
+    """
+    all_splits = [s for s in SPLITS if any(counts.get(s, 0) > 0 for counts in question_counts.values())]
+    configs = []
+    if all_splits:
+        configs.append(
+            {
+                "config_name": ALL_CONFIG,
+                "default": True,
+                "data_files": [{"split": s, "path": all_questions_glob(s)} for s in all_splits],
+            }
+        )
+    for question_type in sorted(question_counts):
+        splits = [s for s in SPLITS if question_counts[question_type].get(s, 0) > 0]
+        if splits:
+            configs.append(
+                {
+                    "config_name": question_type,
+                    "data_files": [{"split": s, "path": question_shard_glob(question_type, s)} for s in splits],
+                }
+            )
+    frame_splits = [s for s in SPLITS if frame_counts.get(s, 0) > 0]
+    if frame_splits:
+        configs.append(
+            {
+                "config_name": FRAMES_CONFIG,
+                "data_files": [{"split": s, "path": frames_shard_glob(s)} for s in frame_splits],
+            }
+        )
+    return configs
+
+
+def front_matter(report: dict) -> dict:
+    """The YAML front matter (DatasetCardData-style fields plus `configs`) of a build's card."""
+    question_counts = report["questions"]["by_type"]
+    total = sum(sum(c.values()) for c in question_counts.values())
+    return {
+        "pretty_name": PRETTY_NAME,
+        "license": "other",
+        "license_name": "scannet-terms-of-use",
+        "license_link": SCANNET_TERMS_URL,
+        "language": ["en"],
+        "task_categories": ["visual-question-answering"],
+        "size_categories": [size_category(total)],
+        "source_datasets": ["ScanNet"],
+        "tags": ["spatial-reasoning", "3d", "scannet", "vsi-bench"],
+        "configs": dataset_configs(question_counts, report["frames"]["by_split"]),
+    }
+
+
+def render_card(report: dict, template: str | None = None) -> str:
+    """The README.md text of a build. report: the build report (as in build_report.json)."""
+    import yaml
+
+    if template is None:
+        template = resources.files("vsi100k").joinpath("dataset_card.md").read_text()
+    settings = report["settings"]
+    values = {
+        "front_matter": yaml.safe_dump(front_matter(report), sort_keys=False, allow_unicode=True).rstrip("\n"),
+        "pretty_name": PRETTY_NAME,
+        "version": report["vsi100k_version"],
+        "build_id": report["build_id"],
+        "n_frames_setting": str(settings["n_frames"]),
+        "frame_width": str(settings["frame_width"]),
+        "frame_height": str(settings["frame_height"]),
+        "loading_example": loading_example(report),
+        "scene_summary": scene_summary(report),
+        "questions_table": questions_table(report["questions"]["by_type"]),
+        "answers_table": answers_table(report["answers"]),
+        "skips_table": skips_table(report["skipped"]),
+        "size_summary": size_summary(report["sizes"]),
+        "command": report["command"],
+        "settings_json": json.dumps(settings, indent=2, sort_keys=True),
+        "leakage": leakage_text(report["leakage"]),
+        "terms_url": SCANNET_TERMS_URL,
+    }
+    try:
+        return Template(template).substitute(values)
+    except KeyError as missing:
+        raise ValueError(f"dataset card template uses an unknown field ${missing.args[0]}") from None
+
+
+def write_card(out_dir: Path, report: dict) -> Path:
+    """Render the card into `<out_dir>/README.md` (temporary name, then rename)."""
+    path = Path(out_dir) / CARD_FILE
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(render_card(report))
+    tmp.replace(path)
+    return path
+
+
+def loading_example(report: dict) -> str:
+    types = sorted(report["questions"]["by_type"])
+    example_type = types[0] if types else "object_counting"
+    return "\n".join(
+        [
+            "from datasets import load_dataset",
+            "",
+            'questions = load_dataset("<repo_id or build folder>", "all", split="train")',
+            f'one_type = load_dataset("<repo_id or build folder>", "{example_type}", split="train")',
+            'frames = load_dataset("<repo_id or build folder>", "frames", split="train")  # join on scene_name',
+            "",
+            "# or, lazily joined, with this project's loader:",
+            "from vsi100k.dataset.load import load_questions, load_scene_frames",
+            'scene_frames = load_scene_frames("<repo_id or build folder>", "train")',
+            "images = scene_frames[questions[0][\"scene_name\"]]  # list of PIL images",
+        ]
+    )
+
+
+def scene_summary(report: dict) -> str:
+    scenes = report["scenes"]
+    lines = [
+        f"- Scenes: {scenes['ok']} built of {scenes['total']} found ({scenes['failed']} failed).",
+        "- Scenes per split: "
+        + ", ".join(f"{split} {scenes['by_split'].get(split, 0)}" for split in SPLITS)
+        + ".",
+        f"- Questions: {report['questions']['total']}.",
+    ]
+    for failure in report.get("failed_scenes", []):
+        lines.append(f"  - failed `{failure['scene']}`: {failure['reason']}")
+    return "\n".join(lines)
+
+
+def questions_table(by_type: dict[str, dict[str, int]]) -> str:
+    header = "| question type | " + " | ".join(SPLITS) + " | total |"
+    rule = "|---|" + "---:|" * (len(SPLITS) + 1)
+    rows = [header, rule]
+    totals = dict.fromkeys(SPLITS, 0)
+    for question_type in sorted(by_type):
+        counts = by_type[question_type]
+        for split in SPLITS:
+            totals[split] += counts.get(split, 0)
+        cells = " | ".join(str(counts.get(split, 0)) for split in SPLITS)
+        rows.append(f"| {question_type} | {cells} | {sum(counts.values())} |")
+    cells = " | ".join(str(totals[split]) for split in SPLITS)
+    rows.append(f"| **all** | {cells} | {sum(totals.values())} |")
+    return "\n".join(rows)
+
+
+def answers_table(answers: dict[str, dict]) -> str:
+    if not answers:
+        return "No questions."
+    rows = ["| question type | answers |", "|---|---|"]
+    for question_type in sorted(answers):
+        stats = answers[question_type]
+        if stats["kind"] == "choice":
+            letters = ", ".join(f"{letter} {n}" for letter, n in sorted(stats["letters"].items()))
+            top = ", ".join(f"{answer} ({n})" for answer, n in stats["top_answers"])
+            text = f"correct letter: {letters}; most frequent answers: {top}"
+        else:
+            text = (
+                f"min {stats['min']:g}, median {stats['median']:g}, mean {stats['mean']:.3g}, "
+                f"max {stats['max']:g}"
+            )
+        rows.append(f"| {question_type} | {text} |")
+    return "\n".join(rows)
+
+
+def skips_table(skipped: dict[str, dict[str, int]]) -> str:
+    if not any(skipped.values()):
+        return "No candidate was skipped."
+    rows = ["| question type | reason | candidates |", "|---|---|---:|"]
+    for question_type in sorted(skipped):
+        for reason, n in sorted(skipped[question_type].items()):
+            rows.append(f"| {question_type} | {reason} | {n} |")
+    return "\n".join(rows)
+
+
+def size_summary(sizes: dict) -> str:
+    return "\n".join(
+        [
+            f"- Frames' own bytes (JPEG payloads): {_mib(sizes['frame_image_bytes'])}.",
+            f"- Published frames shards: {_mib(sizes['frame_shard_bytes'])}; questions shards: "
+            f"{_mib(sizes['question_shard_bytes'])}; total published: {_mib(sizes['published_bytes'])} "
+            f"({sizes['published_over_frames']:.3f} x the frames' own bytes).",
+            f"- Had the frames been embedded in every question row: about "
+            f"{_mib(sizes['embedded_estimate_bytes'])} ({sizes['embedded_over_published']:.1f} x larger).",
+        ]
+    )
+
+
+def _mib(n_bytes: int) -> str:
+    return f"{n_bytes / 2**20:.2f} MiB"
+
+
+def leakage_text(leakage: dict) -> str:
+    lines = [LEAKAGE_RULE, ""]
+    if leakage["override"]:
+        scenes = ", ".join(f"`{s}`" for s in leakage["overridden_scenes"]) or "none"
+        lines.append(
+            "**This build overrode the rule** (`--allow-val-in-train`): its train split may contain "
+            f"validation scenes or scans of validation rooms: {scenes}. Do not evaluate a model "
+            "trained on it on VSI-Bench."
+        )
+    else:
+        lines.append("This build enforced the rule: no train scene shares a room with a validation scene.")
+    return "\n".join(lines)

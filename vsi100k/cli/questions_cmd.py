@@ -1,0 +1,93 @@
+"""`vsi100k questions`: facts files -> questions as JSON lines, plus a build report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from vsi100k.cli.app import app
+from vsi100k.errors import Vsi100kError
+
+
+@app.command("questions")
+def questions(
+    facts: Annotated[
+        Path, typer.Option(exists=True, file_okay=False, dir_okay=True, help="Folder of <scene_id>.facts.json files (from `vsi100k facts`).")
+    ],
+    out: Annotated[Path, typer.Option(dir_okay=False, help="Questions file to write (JSON lines).")],
+    mix: Annotated[str, typer.Option(help="Per-scene caps preset: vsi100k (the paper's proportions) | vsibench.")] = "vsi100k",
+    seed: Annotated[int, typer.Option(help="Build seed; each (seed, scene, question type) gets its own generator.")] = 0,
+    split_lists: Annotated[
+        Optional[Path],
+        typer.Option(
+            exists=True, file_okay=False, dir_okay=True,
+            help="Folder with scannetv2_train.txt / scannetv2_val.txt (/ _test.txt) for split assignment and the leakage guard.",
+        ),
+    ] = None,
+    split: Annotated[
+        Optional[str], typer.Option(help="Put every scene in this split (train | validation | test) instead of its own.")
+    ] = None,
+    allow_val_in_train: Annotated[
+        bool,
+        typer.Option(
+            "--allow-val-in-train",
+            help="Allow ScanNet val scenes (or scans of val rooms) in train. Recorded in every question and the report.",
+        ),
+    ] = False,
+    report: Annotated[
+        Optional[Path], typer.Option(dir_okay=False, help="Report JSON path (default: OUT with .report.json).")
+    ] = None,
+) -> None:
+    """Generate VSI-Bench style questions from facts, with per-scene caps, skip reasons and a leakage guard.
+
+    Examples:
+
+      vsi100k questions --facts build/facts --out build/questions.jsonl
+
+      vsi100k questions --facts build/facts --out q.jsonl --mix vsibench --split-lists scans/ --split validation
+    """
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from vsi100k.tasks.build import FACTS_GLOB, build_questions
+    from vsi100k.tasks.config import QuestionConfig
+    from vsi100k.tasks.leakage import SplitGuard
+    from vsi100k.tasks.report import report_table
+
+    console = Console(stderr=True)
+    try:
+        cfg = QuestionConfig(seed=seed, mix=mix)
+        lists = {}
+        if split_lists is not None:
+            from vsi100k.scannet import read_split_lists
+
+            lists = read_split_lists(split_lists)
+            if not lists:
+                raise FileNotFoundError(f"{split_lists}: no scannetv2_train.txt / scannetv2_val.txt / scannetv2_test.txt found")
+        guard = SplitGuard(lists, allow_val_in_train=allow_val_in_train)
+        n_files = len(list(facts.glob(FACTS_GLOB)))
+        report_path = report or out.with_name(out.name.removesuffix(".jsonl") + ".report.json")
+        with Progress(console=console, transient=True) as progress:
+            bar = progress.add_task("questions", total=n_files)
+            result = build_questions(
+                facts,
+                cfg,
+                guard=guard,
+                requested_split=split,
+                out=out,
+                report_path=report_path,
+                on_scene=lambda _: progress.advance(bar),
+            )
+    except (Vsi100kError, ValueError, FileNotFoundError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(code=1) from exc
+    console.print(report_table(result.report))
+    for error in result.report["scene_errors"]:
+        console.print(f"[yellow]skipped scene[/yellow] {error['scene']}: {error['file']}: {error['problem']}")
+    if result.report["leakage"]["overridden_scenes"]:
+        console.print(
+            f"[yellow]leakage override:[/yellow] {len(result.report['leakage']['overridden_scenes'])} val scenes in train"
+        )
+    console.print(f"wrote {len(result.questions)} questions to {out} and the report to {report_path}")

@@ -1,0 +1,119 @@
+"""`vsi100k train`: GRPO (or the SFT baseline) of a Qwen2-VL-class model on a vsi100k dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vsi100k.cli.app import app
+from vsi100k.errors import Vsi100kError
+
+
+@app.command("train")
+def train(
+    data: Annotated[str, typer.Option(help="Local build folder (from `vsi100k build`) or Hub dataset id.")],
+    model: Annotated[str, typer.Option(help="Model path or Hub id (Qwen2-VL / Qwen2.5-VL).")],
+    output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Checkpoints, metrics.jsonl, final model.")],
+    method: Annotated[str, typer.Option(help="grpo, or sft for the paper's supervised baseline.")] = "grpo",
+    prompt_mode: Annotated[str, typer.Option(help="vanilla | think | observe (the paper's prompts).")] = "think",
+    question_form: Annotated[
+        str, typer.Option(help="vsibench (options, letter answers) | open (paper's option-free form).")
+    ] = "vsibench",
+    config: Annotated[str, typer.Option(help="Question config: a question type or 'all'.")] = "all",
+    split: Annotated[str, typer.Option(help="Split to train on.")] = "train",
+    num_frames: Annotated[int, typer.Option(help="Frames per question, uniformly from the scene's frames.")] = 16,
+    frame_max_pixels: Annotated[
+        int, typer.Option(help="Pixel cap per frame in the image processor (0 = processor default).")
+    ] = 128 * 28 * 28,
+    max_questions: Annotated[int, typer.Option(help="Train on the first N questions only (0 = all).")] = 0,
+    beta: Annotated[float, typer.Option(help="KL coefficient (paper: 1e-4; 0 collapsed).")] = 1e-4,
+    num_generations: Annotated[int, typer.Option(help="Rollouts per question (paper: 14).")] = 14,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature (paper: 1.0).")] = 1.0,
+    learning_rate: Annotated[float, typer.Option(help="Learning rate (paper: 1e-5).")] = 1e-5,
+    max_completion_length: Annotated[int, typer.Option(help="Max tokens per rollout.")] = 512,
+    numeric_reward: Annotated[
+        str, typer.Option(help="Reward of numeric answers: mra (mean relative accuracy) | linear.")
+    ] = "mra",
+    per_device_batch_size: Annotated[int, typer.Option(help="Completions per device per micro-step.")] = 2,
+    gradient_accumulation_steps: Annotated[int, typer.Option(help="Micro-steps per optimiser step.")] = 7,
+    num_train_epochs: Annotated[float, typer.Option(help="Epochs over the questions.")] = 1.0,
+    max_steps: Annotated[int, typer.Option(help="Stop after this many optimiser steps (-1 = epochs decide).")] = -1,
+    save_steps: Annotated[int, typer.Option(help="Checkpoint every N steps.")] = 100,
+    seed: Annotated[int, typer.Option(help="Seed of data order, sampling and LoRA init.")] = 42,
+    lora: Annotated[bool, typer.Option("--lora/--no-lora", help="Train LoRA adapters on the language model.")] = False,
+    lora_r: Annotated[int, typer.Option(help="LoRA rank.")] = 64,
+    lora_alpha: Annotated[int, typer.Option(help="LoRA alpha.")] = 128,
+    freeze_vision: Annotated[
+        bool, typer.Option("--freeze-vision/--train-vision", help="Keep the vision tower fixed.")
+    ] = False,
+    dtype: Annotated[str, typer.Option(help="Weights dtype: bfloat16 | float32.")] = "bfloat16",
+    gradient_checkpointing: Annotated[
+        bool, typer.Option("--gradient-checkpointing/--no-gradient-checkpointing")
+    ] = True,
+    use_vllm: Annotated[bool, typer.Option("--use-vllm", help="Generate rollouts with vLLM (colocated).")] = False,
+    report_to: Annotated[
+        list[str], typer.Option(help="Trackers for TRL (wandb, tensorboard, ...); repeatable.")
+    ] = [],  # noqa: B006
+    cpu: Annotated[bool, typer.Option("--cpu", help="Train on CPU (float32; for tiny models and tests).")] = False,
+) -> None:
+    """Train a Qwen2-VL-class model on vsi100k questions with TRL (GRPO by default).
+
+    Examples:
+
+      vsi100k train --data ./vsi100k-build --model Qwen/Qwen2-VL-2B-Instruct -o runs/grpo --lora
+
+      vsi100k train --data user/vsi100k --model Qwen/Qwen2-VL-2B-Instruct -o runs/sft --method sft --prompt-mode vanilla
+
+      accelerate launch --num_processes 4 -m vsi100k.cli.app train --data ./build --model ... -o runs/grpo
+    """
+    from vsi100k.train.config import TrainConfig
+
+    try:
+        cfg = TrainConfig(
+            model=model,
+            data=data,
+            output_dir=output_dir,
+            method=method,
+            config=config,
+            split=split,
+            prompt_mode=prompt_mode,
+            question_form=question_form,
+            num_frames=num_frames,
+            frame_max_pixels=frame_max_pixels or None,
+            max_questions=max_questions or None,
+            beta=beta,
+            num_generations=num_generations,
+            temperature=temperature,
+            learning_rate=learning_rate,
+            max_completion_length=max_completion_length,
+            numeric_reward=numeric_reward,
+            per_device_batch_size=per_device_batch_size,
+            gradient_accumulation_steps=gradient_accumulation_steps,
+            num_train_epochs=num_train_epochs,
+            max_steps=max_steps,
+            save_steps=save_steps,
+            seed=seed,
+            lora=lora,
+            lora_r=lora_r,
+            lora_alpha=lora_alpha,
+            freeze_vision=freeze_vision,
+            dtype="float32" if cpu else dtype,
+            gradient_checkpointing=gradient_checkpointing,
+            use_vllm=use_vllm,
+            report_to=tuple(report_to),
+            use_cpu=cpu,
+        )
+        if cfg.method == "sft":
+            from vsi100k.train.sft import train_sft
+
+            summary = train_sft(cfg)
+        else:
+            from vsi100k.train.grpo import train_grpo
+
+            summary = train_grpo(cfg)
+    except (Vsi100kError, ValueError, FileNotFoundError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(f"{cfg.method}: {summary['global_step']} steps; model and metrics.jsonl in {cfg.output_dir}")

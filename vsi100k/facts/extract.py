@@ -1,0 +1,235 @@
+"""Scene -> SceneFacts: objects, boxes, pairwise distances and room size (SPEC section 3).
+
+Reads only the in-memory `Scene` (never files) and calls the pure geometry of `vsi100k.geometry`.
+All geometry is in the aligned frame (axisAlignment applied, z up), in metres.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vsi100k.errors import ConfigError, SceneError
+from vsi100k.facts.schema import BOX_METHODS, DISTANCE_METHODS, Box, ObjectFacts, SceneFacts
+from vsi100k.facts.vocabulary import default_vocabulary
+from vsi100k.geometry import alpha_shape as alpha_geometry
+from vsi100k.geometry import boxes as box_geometry
+from vsi100k.geometry import distances as distance_geometry
+from vsi100k.scene import Scene, SegGroup
+
+_NOTE_LIST_LIMIT = 20  # ids listed in a note before it says "..."
+
+
+@dataclass(frozen=True)
+class FactsConfig:
+    """How facts are computed.
+
+    box_method: which box gives sizes, centres and grid distances ("oriented" = Open3D's minimal
+        oriented box, VSI-Bench parity; "axis_aligned"; "gravity_aligned" = yaw only). All three
+        boxes are stored either way.
+    distance_method: "box_grid" (surfaces of the boxes sampled every `grid_step_m`, VSI-Bench
+        parity), "closest_points" (exact, between vertex sets) or "centers" (box centres, VSI-100k).
+    oriented_engine: "open3d" (Open3D's exact minimal box, VSI-Bench parity) or "numpy" (the
+        faster hull-edge approximation; see `vsi100k.geometry.boxes.minimal_oriented_box`).
+    grid_step_m: box-grid sample spacing, metres.
+    room_alpha: alpha of the floor-plan alpha shape, 1/m (5 keeps triangles of circumradius < 0.2 m).
+    room_sample_count: mesh vertices sampled for the alpha shape (all when the mesh has fewer).
+    room_sample_seed: seed of `np.random.default_rng` that draws them (without replacement).
+    outline_decimals: decimals kept in the stored room outline (3 = millimetres).
+    """
+
+    box_method: str = "oriented"
+    distance_method: str = "box_grid"
+    oriented_engine: str = "open3d"
+    grid_step_m: float = 0.05
+    room_alpha: float = 5.0
+    room_sample_count: int = 10_000
+    room_sample_seed: int = 0
+    outline_decimals: int = 3
+
+    def __post_init__(self) -> None:
+        if self.box_method not in BOX_METHODS:
+            raise ConfigError(f"box_method {self.box_method!r} is unknown; use one of {', '.join(BOX_METHODS)}")
+        if self.distance_method not in DISTANCE_METHODS:
+            raise ConfigError(
+                f"distance_method {self.distance_method!r} is unknown; use one of {', '.join(DISTANCE_METHODS)}"
+            )
+        if self.oriented_engine not in box_geometry.ORIENTED_ENGINES:
+            raise ConfigError(
+                f"oriented_engine {self.oriented_engine!r} is unknown; use one of {', '.join(box_geometry.ORIENTED_ENGINES)}"
+            )
+        if not self.grid_step_m > 0:
+            raise ConfigError(f"grid_step_m must be > 0 metres (VSI-Bench uses 0.05), got {self.grid_step_m!r}")
+        if not self.room_alpha >= 0:
+            raise ConfigError(f"room_alpha must be >= 0 (VSI-Bench uses 5.0; 0 = convex hull), got {self.room_alpha!r}")
+        if self.room_sample_count < 4:
+            raise ConfigError(f"room_sample_count must be >= 4 (VSI-Bench uses 10000), got {self.room_sample_count!r}")
+        if not 0 <= self.outline_decimals <= 9:
+            raise ConfigError(f"outline_decimals must be in [0, 9], got {self.outline_decimals!r}")
+
+    def to_json(self) -> dict:
+        return {
+            "box_method": self.box_method,
+            "distance_method": self.distance_method,
+            "oriented_engine": self.oriented_engine,
+            "grid_step_m": self.grid_step_m,
+            "room_alpha": self.room_alpha,
+            "room_sample_count": self.room_sample_count,
+            "room_sample_seed": self.room_sample_seed,
+            "outline_decimals": self.outline_decimals,
+        }
+
+
+def extract_facts(scene: Scene, cfg: FactsConfig | None = None) -> SceneFacts:
+    """Compute the facts of one scene.
+
+    Objects are the segGroups with duplicates removed (same segment set as an earlier group);
+    instance ids are 1-based positions in that deduplicated order, so a group with no vertices
+    (skipped, with a note) leaves a gap. Distances cover every pair of objects with a category.
+    Raises SceneError when the scene's arrays disagree (e.g. one segment index per vertex).
+    """
+    cfg = cfg or FactsConfig()
+    vertices = _checked_vertices(scene)
+    groups, notes = _deduplicate(scene.seg_groups)
+    members = _group_vertices(scene.seg_indices, groups)
+    vocabulary = default_vocabulary()
+    objects: list[ObjectFacts] = []
+    point_sets: list[np.ndarray] = []
+    empty: list[str] = []
+    few: list[str] = []
+    for position, (group, index) in enumerate(zip(groups, members), start=1):
+        if len(index) == 0:
+            empty.append(f"{group.id} ({group.label!r})")
+            continue
+        points = vertices[index]
+        if len(index) < 4:
+            few.append(f"{position} ({group.label!r}, {len(index)})")
+        boxes = {method: box_geometry.box_from_points(points, method, cfg.oriented_engine) for method in BOX_METHODS}
+        objects.append(ObjectFacts(
+            instance_id=position,
+            raw_label=group.label,
+            category=vocabulary.category_for(group.label),
+            vertex_count=int(len(index)),
+            boxes=boxes,
+        ))
+        point_sets.append(points)
+    if empty:
+        notes.append(f"skipped {len(empty)} segGroups with no vertices: {_listing(empty)}")
+    if few:
+        notes.append(f"{len(few)} objects have fewer than 4 vertices (flat boxes): {_listing(few)}")
+    distances = _pair_distances(objects, point_sets, cfg)
+    room = _room(vertices, cfg)
+    return SceneFacts(
+        scene_id=scene.scene_id,
+        objects=tuple(objects),
+        distances_m=distances,
+        room_area_m2=room.area_m2,
+        room_outline=[np.round(ring, cfg.outline_decimals).tolist() for ring in room.outline],
+        box_method=cfg.box_method,
+        distance_method=cfg.distance_method,
+        notes=tuple(notes),
+        extra={"config": cfg.to_json(), "vertex_count": int(len(vertices))},
+    )
+
+
+def _checked_vertices(scene: Scene) -> np.ndarray:
+    """(V, 3) float64 aligned vertices after checking the arrays agree; SceneError otherwise."""
+    vertices = np.asarray(scene.vertices)
+    if vertices.ndim != 2 or vertices.shape[1] != 3 or len(vertices) == 0:
+        raise SceneError(scene.scene_id, scene.directory, f"mesh has no usable vertices (shape {vertices.shape})")
+    seg = np.asarray(scene.seg_indices)
+    if seg.shape != (len(vertices),):
+        raise SceneError(
+            scene.scene_id, scene.directory,
+            f"segment indices have shape {seg.shape}, expected one per vertex ({len(vertices)})",
+        )
+    aligned = scene.aligned_vertices()
+    if not np.all(np.isfinite(aligned)):
+        raise SceneError(scene.scene_id, scene.directory, "vertices contain NaN or infinite coordinates")
+    return aligned
+
+
+def _deduplicate(groups: tuple[SegGroup, ...]) -> tuple[list[SegGroup], list[str]]:
+    """Keep the first segGroup of every distinct segment set (scene0217_00 repeats its objects)."""
+    seen: set[frozenset[int]] = set()
+    kept: list[SegGroup] = []
+    dropped: list[str] = []
+    for group in groups:
+        key = frozenset(int(s) for s in group.segments)
+        if key in seen:
+            dropped.append(str(group.id))
+            continue
+        seen.add(key)
+        kept.append(group)
+    notes = []
+    if dropped:
+        notes.append(
+            f"removed {len(dropped)} duplicated segGroups (same segments as an earlier group): ids {_listing(dropped)}"
+        )
+    return kept, notes
+
+
+def _listing(items: list[str]) -> str:
+    head = ", ".join(items[:_NOTE_LIST_LIMIT])
+    return head + (", ..." if len(items) > _NOTE_LIST_LIMIT else "")
+
+
+def _group_vertices(seg_indices: np.ndarray, groups: list[SegGroup]) -> list[np.ndarray]:
+    """Ascending vertex indices of every group: vertices whose segment id is in the group.
+
+    One pass over the vertices: each vertex gets the slot of its segment among the annotated
+    segments, vertices are bucketed by slot with one stable sort, and a group gathers its slots.
+    """
+    seg = np.asarray(seg_indices).astype(np.int64, copy=False)
+    if not groups:
+        return []
+    annotated = np.unique(np.concatenate([np.asarray(g.segments, dtype=np.int64).reshape(-1) for g in groups]))
+    if len(annotated) == 0:
+        return [np.zeros(0, dtype=np.int64) for _ in groups]
+    # slot of each vertex's segment in `annotated`, or len(annotated) when it is in no group
+    pos = np.minimum(np.searchsorted(annotated, seg), len(annotated) - 1)
+    slot = np.where(annotated[pos] == seg, pos, len(annotated))
+    small = np.int16 if len(annotated) < np.iinfo(np.int16).max else np.int32
+    order = np.argsort(slot.astype(small), kind="stable")  # radix sort for small ints
+    counts = np.bincount(slot, minlength=len(annotated) + 1)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    out = []
+    for group in groups:
+        slots = np.searchsorted(annotated, np.unique(np.asarray(group.segments, dtype=np.int64)))
+        sizes = counts[slots]
+        if sizes.sum() == 0:
+            out.append(np.zeros(0, dtype=np.int64))
+            continue
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        gather = np.repeat(starts[slots] - offsets, sizes) + np.arange(sizes.sum())
+        out.append(np.sort(order[gather]))
+    return out
+
+
+def _pair_distances(objects: list[ObjectFacts], point_sets: list[np.ndarray], cfg: FactsConfig) -> dict[tuple[int, int], float]:
+    """Distance (metres) for every pair of categorised objects, keyed by ascending instance ids."""
+    chosen = [k for k, obj in enumerate(objects) if obj.category is not None]
+    if len(chosen) < 2:
+        return {}
+    boxes: list[Box] = [objects[k].boxes[cfg.box_method] for k in chosen]
+    if cfg.distance_method == "box_grid":
+        matrix = distance_geometry.box_grid_distances(boxes, cfg.grid_step_m)
+    elif cfg.distance_method == "closest_points":
+        matrix = distance_geometry.closest_points_distances([point_sets[k] for k in chosen])
+    else:
+        matrix = distance_geometry.center_distances(boxes)
+    ids = [objects[k].instance_id for k in chosen]
+    rows, cols = np.triu_indices(len(chosen), k=1)
+    return {(ids[a], ids[b]): float(matrix[a, b]) for a, b in zip(rows.tolist(), cols.tolist())}
+
+
+def _room(vertices: np.ndarray, cfg: FactsConfig) -> alpha_geometry.AlphaShape:
+    """Alpha shape of the xy of `room_sample_count` vertices drawn with `room_sample_seed`."""
+    if len(vertices) > cfg.room_sample_count:
+        rng = np.random.default_rng(cfg.room_sample_seed)
+        sample = rng.choice(len(vertices), size=cfg.room_sample_count, replace=False)
+        xy = vertices[sample, :2]
+    else:
+        xy = vertices[:, :2]
+    return alpha_geometry.alpha_shape(xy, cfg.room_alpha)

@@ -1,0 +1,135 @@
+"""Publish a build folder on the Hugging Face Hub. The only module of vsi100k that imports huggingface_hub.
+
+Order (SPEC / STYLE "Hub"): create the dataset repo (privacy applied at creation) -> create the branch
+if a revision is asked -> one commit whose operations add the card first, then the data (and delete
+shards of an earlier push that this build does not have), its message naming the vsi100k version and
+build id -> a tag with the same version. The token comes from huggingface_hub's own resolution
+(HF_TOKEN or the login cache): never a parameter, never printed. A dry run writes the exact tree that
+would be uploaded into a local folder. An output that fails validation is never pushed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from vsi100k import __version__
+from vsi100k.dataset.schema import CARD_FILE, FACTS_DIR, REPORT_FILE
+from vsi100k.dataset.validate import check_output
+from vsi100k.errors import Vsi100kError
+
+REPO_TYPE = "dataset"
+# Everything else in a build folder (previews, temporaries) stays local.
+UPLOAD_GLOBS = (CARD_FILE, REPORT_FILE, f"{FACTS_DIR}/*.json", "data/**/*.parquet")
+MANAGED_PREFIXES = ("data/", f"{FACTS_DIR}/")  # remote files here that this build lacks are deleted
+
+
+class HubError(Vsi100kError, RuntimeError):
+    """Publishing failed or was refused; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class PushPlan:
+    """What a push uploads. files: (path in repo, local path), card first, then report, facts and data."""
+
+    repo_id: str
+    private: bool
+    revision: str | None
+    files: tuple[tuple[str, Path], ...]
+    commit_message: str
+    tag: str
+
+
+@dataclass(frozen=True)
+class PushResult:
+    plan: PushPlan
+    commit_oid: str | None
+    deleted: tuple[str, ...]
+    url: str | None
+
+
+def plan_push(out_dir: Path, repo_id: str, *, private: bool = True, revision: str | None = None) -> PushPlan:
+    """Validate the build folder and list what a push would upload. Raises OutputInvalid when invalid."""
+    import json
+
+    out_dir = Path(out_dir)
+    if "/" not in repo_id or repo_id.count("/") != 1 or not all(repo_id.split("/")):
+        raise HubError(f"{repo_id!r}: a repo id is 'namespace/name', e.g. 'my-org/vsi100k'")
+    check_output(out_dir)
+    report = json.loads((out_dir / REPORT_FILE).read_text()) if (out_dir / REPORT_FILE).is_file() else {}
+    build_id = str(report.get("build_id", "unknown"))
+    questions = report.get("questions", {}).get("total", "?")
+    scenes = report.get("scenes", {}).get("ok", "?")
+    files: list[tuple[str, Path]] = []
+    seen: set[str] = set()
+    for pattern in UPLOAD_GLOBS:
+        for path in sorted(out_dir.glob(pattern)):
+            rel = path.relative_to(out_dir).as_posix()
+            if path.is_file() and rel not in seen:
+                seen.add(rel)
+                files.append((rel, path))
+    return PushPlan(
+        repo_id=repo_id,
+        private=private,
+        revision=revision,
+        files=tuple(files),
+        commit_message=f"vsi100k {__version__}: {questions} questions from {scenes} scenes (build {build_id[:12]})",
+        tag=f"vsi100k-v{__version__}-{build_id[:12]}",
+    )
+
+
+def default_client():
+    """An `HfApi` that resolves the token itself (HF_TOKEN, then the login cache); refuses without one."""
+    from huggingface_hub import HfApi, get_token
+
+    if get_token() is None:
+        raise HubError("no Hugging Face token found: set HF_TOKEN or run `hf auth login` (tokens are never passed as options)")
+    return HfApi()
+
+
+def push(
+    out_dir: Path,
+    repo_id: str,
+    *,
+    private: bool = True,
+    revision: str | None = None,
+    client=None,
+) -> PushResult:
+    """Push a validated build folder. client: an object with HfApi's create_repo, create_branch,
+    list_repo_files, create_commit and create_tag methods (HfApi by default; a recorder in tests)."""
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+
+    plan = plan_push(out_dir, repo_id, private=private, revision=revision)
+    client = client if client is not None else default_client()
+    repo_url = client.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True)
+    if revision:
+        client.create_branch(repo_id, branch=revision, repo_type=REPO_TYPE, exist_ok=True)
+    remote = client.list_repo_files(repo_id, repo_type=REPO_TYPE, revision=revision)
+    uploading = {rel for rel, _ in plan.files}
+    stale = tuple(sorted(f for f in remote if f.startswith(MANAGED_PREFIXES) and f not in uploading))
+    operations = [CommitOperationAdd(path_in_repo=rel, path_or_fileobj=str(path)) for rel, path in plan.files]
+    operations += [CommitOperationDelete(path_in_repo=rel) for rel in stale]
+    info = client.create_commit(
+        repo_id,
+        operations,
+        commit_message=plan.commit_message,
+        repo_type=REPO_TYPE,
+        revision=revision,
+    )
+    oid = getattr(info, "oid", None)
+    client.create_tag(repo_id, tag=plan.tag, revision=oid or revision, repo_type=REPO_TYPE, exist_ok=True)
+    return PushResult(plan=plan, commit_oid=oid, deleted=stale, url=str(repo_url) if repo_url is not None else None)
+
+
+def dry_run(out_dir: Path, dest_dir: Path, repo_id: str, *, private: bool = True, revision: str | None = None) -> PushPlan:
+    """Write the exact tree a push would upload into `dest_dir` (new or empty) and return the plan."""
+    plan = plan_push(out_dir, repo_id, private=private, revision=revision)
+    dest_dir = Path(dest_dir)
+    if dest_dir.exists() and any(dest_dir.iterdir()):
+        raise HubError(f"{dest_dir}: dry-run folder is not empty; give a new or empty folder")
+    for rel, path in plan.files:
+        target = dest_dir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    return plan

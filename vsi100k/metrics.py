@@ -1,0 +1,220 @@
+"""Answer metrics and rewards: the one place where a model's text is judged against a truth.
+
+Pure functions on strings and floats (bottom layer: no I/O, no torch). The GRPO trainer's rewards
+(`vsi100k.train.rewards`) and the VSI-Bench evaluator (`vsi100k.evaluate.scoring`) both call these, so
+a model is trained on exactly the rule it is scored by.
+
+Rules (VSI-Bench's, as its paper and evaluation code define them):
+
+- The answer is the text inside the last ``<answer> ... </answer>`` pair when the completion has one,
+  otherwise the whole completion (`extract_answer`).
+- Choice questions: the first whitespace-separated token of the answer, trailing "." removed,
+  compared case-insensitively with the correct letter (`choice_exact_match`): "B", "b.", "B. sofa"
+  match "B"; "The answer is B" does not.
+- Number questions: the first token parsed as a float ("5 meters" -> 5.0, "about 5" -> no number),
+  scored by mean relative accuracy over the thresholds 0.50, 0.55, ..., 0.95 (`mean_relative_accuracy`).
+- An empty or missing answer scores 0 and never matches.
+
+Must not: import torch/transformers, read files, or know the dataset layout.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+PromptMode = Literal["vanilla", "think", "observe"]
+PROMPT_MODES: tuple[str, ...] = ("vanilla", "think", "observe")
+
+# theta in {0.50, 0.55, ..., 0.95}: ten confidence thresholds (VSI-Bench paper, Eq. 1).
+MRA_THRESHOLDS: tuple[float, ...] = tuple(k / 20 for k in range(10, 20))
+
+# Relative errors and margins are rounded to this many decimals before the strict "<" comparison, so
+# decimal inputs that sit exactly on a threshold edge (10.5 vs 10 at theta = 0.95: 0.05 < 0.05) score as
+# in exact arithmetic instead of by float noise (1 - 0.95 = 0.050000000000000044).
+_EDGE_DECIMALS = 9
+
+_ANSWER_RE = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
+_OPEN_ANSWER_RE = re.compile(r"<answer>(.*)$", re.DOTALL | re.IGNORECASE)
+
+# A tag body may not contain any structural tag, so "<think>a</think><think>b</think>..." is refused.
+_TAGS = r"</?(?:observe|think|answer)>"
+_BODY = rf"(?:(?!{_TAGS}).)*"
+_ANSWER_BODY = rf"{_BODY}\S{_BODY}"  # at least one non-space character: an empty answer is not a format
+_FORMAT_PATTERNS: dict[str, re.Pattern[str]] = {
+    "think": re.compile(rf"\s*<think>{_BODY}</think>\s*<answer>{_ANSWER_BODY}</answer>\s*", re.DOTALL),
+    "observe": re.compile(
+        rf"\s*<observe>{_BODY}</observe>\s*<think>{_BODY}</think>\s*<answer>{_ANSWER_BODY}</answer>\s*",
+        re.DOTALL,
+    ),
+}
+
+
+def extract_answer(text: str | None) -> str:
+    """The answer part of a model's output, stripped; "" when there is none.
+
+    Uses the last complete ``<answer>...</answer>`` pair (case-insensitive tags); an opening tag whose
+    closing tag was cut off by the token limit yields the text after it; text without tags is returned
+    whole. ``None`` (a missing prediction) gives "".
+    """
+    if text is None:
+        return ""
+    found = _ANSWER_RE.findall(text)
+    if found:
+        return found[-1].strip()
+    unclosed = _OPEN_ANSWER_RE.search(text)
+    if unclosed:
+        return unclosed.group(1).strip()
+    return text.strip()
+
+
+def first_token(answer: str) -> str:
+    """VSI-Bench's fuzzy match: the first token with trailing "." removed ("" if none).
+
+    Tokens are separated by any whitespace (VSI-Bench's code splits on " " only, so "B\nsofa" would be
+    one token there; here it is "B", which only ever turns a miss into the intended match).
+    """
+    tokens = answer.strip().split()
+    if not tokens:
+        return ""
+    return tokens[0].rstrip(".").strip()
+
+
+def choice_exact_match(answer: str, ground_truth: str) -> float:
+    """1.0 when the answer's first token equals the ground-truth letter (case-insensitive), else 0.0.
+
+    ``answer`` is the already-extracted answer text (see `extract_answer`). Empty answers or empty
+    ground truths never match.
+    """
+    predicted = first_token(answer)
+    expected = ground_truth.strip().rstrip(".").strip()
+    if not predicted or not expected:
+        return 0.0
+    return 1.0 if predicted.lower() == expected.lower() else 0.0
+
+
+def normalize_word(text: str) -> str:
+    """Lower-case, trailing "." removed, inner whitespace collapsed: "Trash  Bin." -> "trash bin"."""
+    return " ".join(text.strip().rstrip(".").split()).lower()
+
+
+def word_match(answer: str, expected_word: str) -> float:
+    """1.0 when the whole answer equals the expected word or phrase after `normalize_word`, else 0.0.
+
+    Used for choice questions asked in the paper's option-free form, where the answer is the word
+    itself ("left", "trash bin") rather than a letter. Empty answers never match.
+    """
+    predicted = normalize_word(answer)
+    expected = normalize_word(expected_word)
+    if not predicted or not expected:
+        return 0.0
+    return 1.0 if predicted == expected else 0.0
+
+
+def parse_number(answer: str) -> float | None:
+    """The answer's first token as a finite float ("5 meters" -> 5.0, "3.2m" -> None, "" -> None)."""
+    token = first_token(answer)
+    if not token:
+        return None
+    try:
+        value = float(token)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def relative_error(prediction: float, truth: float) -> float:
+    """|prediction - truth| / truth for a positive truth (dimensionless)."""
+    if not truth > 0 or not math.isfinite(truth):
+        raise ValueError(f"ground truth must be a positive finite number for relative error, got {truth!r}")
+    return abs(prediction - truth) / truth
+
+
+def mean_relative_accuracy(
+    prediction: float | None, truth: float, thresholds: Sequence[float] = MRA_THRESHOLDS
+) -> float:
+    """Mean over thresholds theta of 1[|prediction - truth| / truth < 1 - theta]; in [0, 1].
+
+    With the default ten thresholds 0.50..0.95 a prediction within 5% (exclusive) of the truth scores
+    1.0, one 45% off scores 0.1, and one 50% off or more scores 0.0. ``None`` (no number) scores 0.0.
+
+    Note: lmms-eval's implementation draws 11 points from linspace(0.5, 0.95) and compares with "<=";
+    this follows the VSI-Bench paper's definition (ten thresholds, strict "<"), as the spec requires.
+    """
+    if not thresholds:
+        raise ValueError("mean relative accuracy needs at least one threshold")
+    if prediction is None or not math.isfinite(prediction):
+        relative_error(0.0, truth)  # still validate the truth
+        return 0.0
+    error = round(relative_error(prediction, truth), _EDGE_DECIMALS)
+    hits = sum(1 for theta in thresholds if error < round(1.0 - theta, _EDGE_DECIMALS))
+    return hits / len(thresholds)
+
+
+def _linear_reward(prediction: float, truth: float) -> float:
+    return max(0.0, 1.0 - relative_error(prediction, truth))
+
+
+def _mra_reward(prediction: float, truth: float) -> float:
+    return mean_relative_accuracy(prediction, truth)
+
+
+# Numeric reward functions of relative error e = |pred - truth| / truth, each in [0, 1]:
+#   "mra"    (default) mean relative accuracy: a 10-step staircase, 1 for e < 0.05, 0 for e >= 0.5
+#   "linear" max(0, 1 - e): smooth, non-zero up to 100% error (denser signal, not VSI-Bench's metric)
+NUMERIC_REWARDS: dict[str, Callable[[float, float], float]] = {"mra": _mra_reward, "linear": _linear_reward}
+
+
+def numeric_reward(answer: str, ground_truth: str | float, function: str = "mra") -> float:
+    """Reward in [0, 1] for a numeric answer text against the true number (a function of relative error).
+
+    ``answer`` is the extracted answer; its first token must parse as a number, else 0.0.
+    ``function`` names an entry of `NUMERIC_REWARDS` ("mra" or "linear").
+    """
+    if function not in NUMERIC_REWARDS:
+        raise ValueError(f"unknown numeric reward {function!r}; valid: {sorted(NUMERIC_REWARDS)}")
+    truth = float(ground_truth)
+    prediction = parse_number(answer)
+    if prediction is None:
+        relative_error(0.0, truth)  # validate the truth even when the prediction is unusable
+        return 0.0
+    return NUMERIC_REWARDS[function](prediction, truth)
+
+
+TargetKind = Literal["letter", "word", "number"]
+TARGET_KINDS: tuple[str, ...] = ("letter", "word", "number")
+
+
+def accuracy_reward(completion: str | None, target: str, target_kind: str, numeric: str = "mra") -> float:
+    """Score of a full completion in [0, 1]: extract the answer, then apply the target's rule.
+
+    target_kind: "letter" (choice with options: `choice_exact_match`), "word" (choice in the
+    option-free form: `word_match`), "number" (`numeric_reward` with ``numeric``).
+    """
+    answer = extract_answer(completion)
+    if target_kind == "letter":
+        return choice_exact_match(answer, target)
+    if target_kind == "word":
+        return word_match(answer, target)
+    if target_kind == "number":
+        return numeric_reward(answer, target, numeric)
+    raise ValueError(f"unknown target kind {target_kind!r}; valid: {list(TARGET_KINDS)}")
+
+
+def format_reward(completion: str | None, mode: str) -> float:
+    """1.0 when the completion has exactly the tag structure of the prompt mode, else 0.0.
+
+    think: ``<think> ... </think> <answer> ... </answer>``; observe: ``<observe> ... </observe>
+    <think> ... </think> <answer> ... </answer>``. Whitespace is allowed around and between the
+    blocks; nothing else is, tags may not repeat or nest, and the answer must not be blank.
+    The vanilla mode asks for no tags, so it has no format reward (ValueError).
+    """
+    if mode == "vanilla":
+        raise ValueError("the vanilla prompt mode asks for no tags, so it has no format reward; use think or observe")
+    if mode not in _FORMAT_PATTERNS:
+        raise ValueError(f"unknown prompt mode {mode!r}; valid: {list(PROMPT_MODES)}")
+    if not completion:
+        return 0.0
+    return 1.0 if _FORMAT_PATTERNS[mode].fullmatch(completion) else 0.0

@@ -1,0 +1,91 @@
+"""object_rel_distance: which of four categories is closest to a unique target category.
+
+Candidates: for each unique target, up to `cfg.rel_distance_sets_per_target` distinct random sets of
+four other categories (all sets when there are that few). A choice's distance is the minimum over
+its instances (choices may have several instances; the target has one). Dropped, with reasons:
+- "not_unique": a category with several instances cannot be the target (counted once per category);
+- "too_few_categories": the scene has fewer than four categories besides the target;
+- "nearest_too_close": the nearest choice is closer than `rel_distance_nearest_min_m` (0.15 m);
+- "options_too_close": two choice distances are within `rel_distance_gap_for(room)` of each other
+  (0.15 m, 0.30 m in rooms above 40 m2), so every kept question has all gaps above the threshold.
+Options list the four categories in the question's order; the answer is the closest one's name.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from math import comb
+from typing import Iterator
+
+import numpy as np
+
+from vsi100k.facts.schema import SceneFacts
+from vsi100k.tasks.base import Question, Skip
+from vsi100k.tasks.common import CategoryIndex, arrange_choices, choice_question, shuffled
+from vsi100k.tasks.config import QuestionConfig
+from vsi100k.tasks.options import LetterBalancer
+from vsi100k.tasks.templates import load_template
+
+QUESTION_TYPE = "object_rel_distance"
+ANSWER_KIND = "choice"
+SLOTS = ("choice_a", "choice_b", "choice_c", "choice_d", "category")
+ANSWERS = None
+N_CHOICES = 4
+
+
+def choice_sets(others: list[str], k: int, rng: np.random.Generator) -> list[tuple[str, ...]]:
+    """Up to k distinct 4-subsets of `others` (sorted tuples): all of them when there are <= k."""
+    if comb(len(others), N_CHOICES) <= k:
+        return list(combinations(others, N_CHOICES))
+    seen: list[tuple[str, ...]] = []
+    while len(seen) < k:
+        picked = tuple(sorted(others[int(i)] for i in rng.choice(len(others), N_CHOICES, replace=False)))
+        if picked not in seen:
+            seen.append(picked)
+    return seen
+
+
+def generate(facts: SceneFacts, cfg: QuestionConfig, rng: np.random.Generator) -> Iterator[Question | Skip]:
+    template = load_template(QUESTION_TYPE, SLOTS, ANSWERS)
+    index = CategoryIndex(facts)
+    balancer = LetterBalancer(N_CHOICES, rng)
+    gap_m = cfg.rel_distance_gap_for(facts.room_area_m2)
+    for _ in index.non_unique_categories():
+        yield Skip(QUESTION_TYPE, "not_unique")
+    candidates: list[tuple[str, tuple[str, ...]]] = []
+    for target in index.unique_categories():
+        others = [c for c in index.categories() if c != target]
+        if len(others) < N_CHOICES:
+            yield Skip(QUESTION_TYPE, "too_few_categories")
+            continue
+        candidates.extend((target, choice_set) for choice_set in choice_sets(others, cfg.rel_distance_sets_per_target, rng))
+    for target, choice_set in shuffled(candidates, rng):
+        distances_m = {choice: index.distance_m(target, choice) for choice in choice_set}
+        ranked = sorted(choice_set, key=lambda c: (distances_m[c], c))
+        if distances_m[ranked[0]] < cfg.rel_distance_nearest_min_m:
+            yield Skip(QUESTION_TYPE, "nearest_too_close")
+            continue
+        smallest_gap_m = min(distances_m[b] - distances_m[a] for a, b in zip(ranked, ranked[1:]))
+        if smallest_gap_m <= gap_m:
+            yield Skip(QUESTION_TYPE, "options_too_close")
+            continue
+        closest = ranked[0]
+        words, letter = arrange_choices(closest, ranked[1:], rng, balancer)
+        yield choice_question(
+            facts,
+            question_type=QUESTION_TYPE,
+            text=template.render(
+                choice_a=words[0], choice_b=words[1], choice_c=words[2], choice_d=words[3], category=target
+            ),
+            correct=closest,
+            words=words,
+            correct_letter=letter,
+            instance_ids=(index.instance(target),),
+            details={
+                "category": target,
+                "choice_distances_m": {c: distances_m[c] for c in words},
+                "min_gap_m": smallest_gap_m,
+                "gap_threshold_m": gap_m,
+                "distance_method": facts.distance_method,
+            },
+        )

@@ -1,0 +1,145 @@
+"""VSI-Bench style answer options: letters, balanced correct positions and numeric distractors.
+
+Pure functions over numbers and words plus one small stateful helper (`LetterBalancer`); no facts,
+no templates. Numbers are rounded half-up (not Python's banker's rounding) so that a checker can
+reproduce every answer with one rule.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+LETTERS = "ABCD"
+
+
+def round_half_up(value: float, decimals: int) -> float:
+    """Round to `decimals` places, halves away from zero (0.25 -> 0.3, 2.5 -> 3)."""
+    scale = 10.0**decimals
+    return math.copysign(math.floor(abs(value) * scale + 0.5) / scale, value)
+
+
+def format_number(value: float, decimals: int) -> str:
+    """The answer text of a number: `decimals` = 0 gives "152", 1 gives "1.5"."""
+    rounded = round_half_up(value, decimals)
+    if decimals == 0:
+        return str(int(rounded))
+    return f"{rounded:.{decimals}f}"
+
+
+def lettered(words: Sequence[str]) -> tuple[str, ...]:
+    """("chair", "table") -> ("A. chair", "B. table")."""
+    if not 1 <= len(words) <= len(LETTERS):
+        raise ValueError(f"options need 1 to {len(LETTERS)} entries, got {len(words)}")
+    return tuple(f"{LETTERS[i]}. {word}" for i, word in enumerate(words))
+
+
+def place_correct(correct: str, distractors: Sequence[str], position: int) -> tuple[list[str], str]:
+    """Insert the correct entry at `position` among the distractors; returns (words, its letter)."""
+    if not 0 <= position <= len(distractors):
+        raise ValueError(f"position {position} is outside 0..{len(distractors)}")
+    if correct in distractors:
+        raise ValueError(f"the correct option {correct!r} is also among the distractors {list(distractors)}")
+    words = list(distractors)
+    words.insert(position, correct)
+    return words, LETTERS[position]
+
+
+class LetterBalancer:
+    """Chooses where the correct option goes so that every letter is used equally often.
+
+    Positions come in blocks: each block of `n_options` consecutive calls is a random permutation
+    of 0..n_options-1, so any prefix of the calls (what survives a per-scene cap) is balanced to
+    within one per letter, and nothing about the order is predictable.
+    """
+
+    def __init__(self, n_options: int, rng: np.random.Generator):
+        if not 2 <= n_options <= len(LETTERS):
+            raise ValueError(f"n_options must be in 2..{len(LETTERS)}, got {n_options}")
+        self.n_options = n_options
+        self._rng = rng
+        self._block: list[int] = []
+
+    def next_position(self) -> int:
+        if not self._block:
+            self._block = [int(i) for i in self._rng.permutation(self.n_options)]
+        return self._block.pop()
+
+
+@dataclass(frozen=True)
+class NumericOptions:
+    """Four numeric options. values are the rounded numbers shown; range_factors the [low, high]
+    multiples of the truth the distractors were drawn from (wider than asked only for tiny truths)."""
+
+    words: tuple[str, ...]
+    correct_letter: str
+    distractor_values: tuple[float, ...]
+    range_factors: tuple[float, float]
+
+
+def numeric_distractors(
+    truth: float,
+    decimals: int,
+    rng: np.random.Generator,
+    *,
+    low: float,
+    high: float,
+    min_ratio: float,
+    n: int = 3,
+    draws_per_round: int = 64,
+    widen_rounds: int = 4,
+) -> tuple[list[float], tuple[float, float]] | None:
+    """Draw `n` distractors for a positive number, formatted like the answer.
+
+    truth: the answer as shown (already rounded to `decimals`).
+    Each distractor is drawn uniformly in [low, high] x truth, rounded like the answer, and kept if it
+    stays in that interval, is at least one rounding step, and every two of {truth, distractors}
+    differ by a factor of at least `min_ratio`. When the rounding grid is too coarse to fit `n`
+    (e.g. a count of 2 offers only 1 and 3 in [0.5, 3.5]) the upper bound grows by 1.5x per round.
+    Returns (distractors in draw order, (low, high) used), or None if even the widest range fails.
+    """
+    if not truth > 0:
+        raise ValueError(f"numeric distractors need a positive truth, got {truth!r}")
+    step = 10.0 ** (-decimals)
+    eps = 1e-9
+    for _ in range(widen_rounds + 1):
+        accepted = [truth]
+        for _ in range(draws_per_round):
+            value = round_half_up(float(rng.uniform(low * truth, high * truth)), decimals)
+            if value < step - eps or value < low * truth - eps or value > high * truth + eps:
+                continue
+            if all(max(value, other) / min(value, other) >= min_ratio - eps for other in accepted):
+                accepted.append(value)
+                if len(accepted) == n + 1:
+                    return accepted[1:], (low, high)
+        high *= 1.5
+    return None
+
+
+def numeric_options(
+    truth: float,
+    decimals: int,
+    rng: np.random.Generator,
+    balancer: LetterBalancer,
+    *,
+    low: float,
+    high: float,
+    min_ratio: float,
+) -> NumericOptions | None:
+    """The answer and three distractors as option words, the answer at a balanced letter.
+
+    truth: the unrounded value; it is rounded here exactly as the answer text is.
+    Returns None when no three distinct distractors exist (the caller records a Skip).
+    """
+    shown = round_half_up(truth, decimals)
+    drawn = numeric_distractors(shown, decimals, rng, low=low, high=high, min_ratio=min_ratio)
+    if drawn is None:
+        return None
+    values, factors = drawn
+    words, letter = place_correct(
+        format_number(shown, decimals), [format_number(v, decimals) for v in values], balancer.next_position()
+    )
+    return NumericOptions(tuple(words), letter, tuple(values), factors)

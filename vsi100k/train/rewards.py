@@ -1,0 +1,60 @@
+"""`vsi100k.metrics` adapted to TRL's reward-function signature.
+
+TRL calls ``reward(prompts=..., completions=..., completion_ids=..., **dataset_columns)`` once per
+generation batch and logs each function under ``rewards/<__name__>/mean``. Completions arrive as
+conversations (``[{"role": "assistant", "content": text}]``) or plain strings; the dataset columns
+``target`` and ``target_kind`` come from `vsi100k.train.data`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from vsi100k.metrics import accuracy_reward, format_reward
+
+
+def completion_text(completion: Any) -> str:
+    """The generated text of one completion: the last assistant message's content, or the string itself."""
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, list) and completion:
+        content = completion[-1].get("content", "")
+        if isinstance(content, list):  # structured blocks: join the text parts
+            return "".join(part.get("text", "") for part in content if part.get("type") == "text")
+        return content or ""
+    return ""
+
+
+def make_accuracy_reward(numeric: str = "mra") -> Callable[..., list[float]]:
+    """TRL reward: `vsi100k.metrics.accuracy_reward` of each completion against its row's target."""
+
+    def accuracy(
+        completions: Sequence[Any], target: Sequence[str], target_kind: Sequence[str], **_: Any
+    ) -> list[float]:
+        return [
+            accuracy_reward(completion_text(c), t, k, numeric)
+            for c, t, k in zip(completions, target, target_kind, strict=True)
+        ]
+
+    return accuracy
+
+
+def make_format_reward(mode: str) -> Callable[..., list[float]]:
+    """TRL reward: `vsi100k.metrics.format_reward` for the think or observe prompt mode."""
+    format_reward("", mode)  # validate the mode now (vanilla has no format reward)
+
+    def format(completions: Sequence[Any], **_: Any) -> list[float]:  # noqa: A001 - logged as rewards/format
+        return [format_reward(completion_text(c), mode) for c in completions]
+
+    return format
+
+
+def reward_functions(mode: str, numeric: str = "mra", format_weight: float = 1.0) -> tuple[list, list[float]]:
+    """(reward functions, weights) for a prompt mode: accuracy, plus format in think/observe modes."""
+    funcs = [make_accuracy_reward(numeric)]
+    weights = [1.0]
+    if mode != "vanilla" and format_weight > 0:
+        funcs.append(make_format_reward(mode))
+        weights.append(format_weight)
+    return funcs, weights

@@ -1,0 +1,91 @@
+"""The paper's supervised baseline: TRL's `SFTTrainer` on the same questions and frames as GRPO.
+
+Each example is the vanilla prompt (frames + question) and the bare answer as the assistant turn;
+the loss covers only the answer tokens (prompt-completion data, ``completion_only_loss=True``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from vsi100k.errors import ConfigError
+from vsi100k.train.common import finish_run, freeze_vision_tower, load_processor, lora_config, metrics_logger, report_to
+from vsi100k.train.config import TrainConfig
+from vsi100k.train.data import training_dataset
+
+
+def sft_args(cfg: TrainConfig):
+    """The `trl.SFTConfig` of a run; TRL defaults that matter for vision data are pinned."""
+    from trl import SFTConfig
+
+    use_bf16 = cfg.dtype == "bfloat16" and not cfg.use_cpu
+    return SFTConfig(
+        output_dir=str(cfg.output_dir),
+        learning_rate=cfg.learning_rate,
+        # vision data is tokenised on the fly by the collator; truncation could cut image tokens
+        max_length=None,
+        completion_only_loss=True,
+        assistant_only_loss=False,
+        packing=False,
+        padding_free=False,
+        loss_type="nll",
+        shuffle_dataset=True,
+        remove_unused_columns=False,
+        dataset_kwargs={"skip_prepare_dataset": True},
+        per_device_train_batch_size=cfg.per_device_batch_size,
+        gradient_accumulation_steps=cfg.gradient_accumulation_steps,
+        num_train_epochs=cfg.num_train_epochs,
+        max_steps=cfg.max_steps,
+        lr_scheduler_type=cfg.lr_scheduler_type,
+        warmup_steps=cfg.warmup_ratio,
+        weight_decay=cfg.weight_decay,
+        max_grad_norm=cfg.max_grad_norm,
+        optim="adamw_torch",
+        seed=cfg.seed,
+        data_seed=cfg.seed,
+        gradient_checkpointing=cfg.gradient_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if cfg.gradient_checkpointing else None,
+        bf16=use_bf16,
+        fp16=False,
+        use_cpu=cfg.use_cpu,
+        model_init_kwargs={"dtype": cfg.dtype, "attn_implementation": cfg.attn_implementation},
+        logging_steps=cfg.logging_steps,
+        save_strategy="steps",
+        save_steps=cfg.save_steps,
+        save_total_limit=cfg.save_total_limit,
+        report_to=report_to(cfg),
+        dataloader_num_workers=0,
+        **cfg.extra,
+    )
+
+
+def train_sft(cfg: TrainConfig, callbacks: Sequence = ()) -> dict:
+    """Run the SFT baseline for ``cfg`` (method "sft", vanilla prompts); returns the run summary.
+
+    Writes the same files as `vsi100k.train.grpo.train_grpo` (checkpoints, metrics.jsonl with loss and
+    token accuracy, final model or adapters, processor, train_config.json, train_summary.json).
+    """
+    if cfg.method != "sft":
+        raise ConfigError(f"train_sft got method={cfg.method!r}; call train_grpo for GRPO")
+    from trl import SFTTrainer
+
+    Path(cfg.output_dir).mkdir(parents=True, exist_ok=True)
+    args = sft_args(cfg)
+    dataset = training_dataset(cfg)
+    processor = load_processor(cfg.model, cfg.frame_max_pixels)
+    trainer = SFTTrainer(
+        model=cfg.model,
+        args=args,
+        train_dataset=dataset,
+        processing_class=processor,
+        peft_config=lora_config(cfg),
+        callbacks=[metrics_logger(cfg.output_dir), *callbacks],
+    )
+    if cfg.freeze_vision and not cfg.lora:
+        freeze_vision_tower(trainer.model)
+    trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
+    trainer.train()
+    return finish_run(
+        trainer, processor, cfg, {"trainable_parameters": int(trainable), "train_questions": len(dataset)}
+    )
