@@ -37,7 +37,7 @@ def test_vocabulary_covers_the_spec_categories():
     ("mouse", "computer mouse"), ("keyboard piano", "piano"), ("keyboard", "keyboard"), ("television", "tv"),
     ("kitchen counter", "counter"), ("bookcase", "bookshelf"), ("night stand", "nightstand"),
     ("wall", None), ("floor", None), ("ceiling", None), ("object", None), ("stuff", None),
-    ("chairs", None), ("kitchen cabinets", None), ("definitely not a label", None), ("", None), (None, None), (7, None),
+    ("chairs", None), ("kitchen cabinets", None), ("desk", None), ("stool", None), ("toilet", "toilet"), ("definitely not a label", None), ("", None), (None, None), (7, None),
 ])
 def test_category_for(raw, expected):
     assert category_for(raw) == expected
@@ -325,6 +325,23 @@ def test_run_facts_with_two_workers_matches_one(scan_root, tmp_path):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
     with pytest.raises(ConfigError, match="workers must be >= 1, got 0"):
         run_facts([], tmp_path / "x", FactsConfig(), load=load_scene, workers=0)
+
+
+def _load_raising(scene_dir: Path) -> Scene:
+    if scene_dir.name == "scene0005_00":
+        raise RuntimeError("QH6154 Qhull precision error")
+    if scene_dir.name == "scene0006_00":
+        raise TypeError("a programming error")
+    return make_scene(scene_id=scene_dir.name)
+
+
+def test_run_facts_reports_unexpected_scene_errors_but_not_bugs(tmp_path):
+    dirs = [tmp_path / "scene0004_00", tmp_path / "scene0005_00"]
+    report = run_facts(dirs, tmp_path / "out", FactsConfig(box_method="axis_aligned"), load=_load_raising)
+    assert [o.status for o in report.outcomes] == ["ok", "failed"]
+    assert report.failed[0].reason == "scene0005_00: scene0005_00/: RuntimeError: QH6154 Qhull precision error"
+    with pytest.raises(TypeError, match="a programming error"):
+        run_facts([tmp_path / "scene0006_00"], tmp_path / "out", FactsConfig(), load=_load_raising)
 
 
 def test_cli_facts(scan_root, tmp_path):

@@ -63,14 +63,15 @@ def test_map_svg_draws_room_and_labelled_objects(hand_build):
     svg = parse(map_svg(facts))
     assert len(svg.find("polygon", **{"class": "room"})) == 1
     objects = [a for t, a in svg.tags if t == "polygon" and "data-instance" in a]
-    # drawn largest first (bed 3.2 m2, table 0.96, wall 0.4, chairs 0.25, lamp 0.09) so small ones stay on top
-    assert [a["data-instance"] for a in objects] == ["4", "3", "6", "1", "2", "5"]
-    assert sorted(int(a["data-instance"]) for a in objects) == [o[0] for o in OBJECTS]
-    assert objects[2]["class"] == "object uncategorised"  # the wall has no question category
+    # uncategorised first (the wall), then largest first (bed 3.2 m2, table 0.96, chairs 0.25, lamp 0.09)
+    assert [a["data-instance"] for a in objects] == ["6", "4", "3", "1", "2", "5"]
+    assert objects[0]["class"] == "object uncategorised"  # the wall has no question category
+    polygons = [a for t, a in svg.tags if t == "polygon"]
+    assert polygons.index(svg.find("polygon", **{"class": "room"})[0]) == 1  # the outline above the wall, below the rest
     labels = [a["data-instance"] for t, a in svg.tags if t == "text"]
     assert labels == ["1", "2", "3", "4", "5"]
     # the table (instance 3): 1.2 m x 0.8 m footprint centred at (2, 2.5) -> 4 corners
-    table = [tuple(map(float, p.split(","))) for p in objects[1]["points"].split()]
+    table = [tuple(map(float, p.split(","))) for p in objects[2]["points"].split()]
     assert len(table) == 4
     width_px = max(x for x, _ in table) - min(x for x, _ in table)
     depth_px = max(y for _, y in table) - min(y for _, y in table)

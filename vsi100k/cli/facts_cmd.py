@@ -66,22 +66,23 @@ def facts(
       vsi100k facts --scenes /data/scannet --out build/facts --distance-method closest_points --workers 2
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from vsi100k.facts.batch import run_facts
     from vsi100k.facts.extract import FactsConfig
     from vsi100k.scannet import find_scenes, load_scene, read_split_lists
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)  # no wrapping: messages stay greppable
     try:
         cfg = FactsConfig(box_method=box_method.value, distance_method=distance_method.value,
                           oriented_engine=oriented_engine.value, grid_step_m=grid_step_m)
         scene_dirs = find_scenes(scenes)
     except (Vsi100kError, FileNotFoundError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
     if not scene_dirs:
-        console.print(f"[red]error:[/red] {scenes}: no scene folders (sceneXXXX_YY) found")
+        console.print(f"[red]error:[/red] {escape(str(scenes))}: no scene folders (sceneXXXX_YY) found")
         raise typer.Exit(2)
     columns = (TextColumn("facts"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                TimeRemainingColumn())
@@ -94,10 +95,10 @@ def facts(
     report_path = report or out.with_name(out.name + ".report.json")
     result.write(report_path)
     for failure in result.failed:
-        console.print(f"[red]failed[/red] {failure.reason}")
+        console.print(f"[red]failed[/red] {escape(failure.reason or '')}")
     console.print(
         f"facts: {len(result.ok)} written, {len(result.up_to_date)} up to date, {len(result.failed)} failed "
-        f"-> {out} (report {report_path})"
+        f"-> {escape(str(out))} (report {escape(str(report_path))})"
     )
     if not result.ok and not result.up_to_date:
         raise typer.Exit(1)

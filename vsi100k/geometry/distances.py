@@ -29,7 +29,7 @@ from vsi100k.facts.schema import Box
 
 DEFAULT_GRID_STEP_M = 0.05
 _PATCH_SIDE = 8  # samples per patch side: 8 x 8 samples, about 0.35 m x 0.35 m at 5 cm
-_CELL_M = 0.10  # cell size grouping vertices for the closest-points pruning
+_CELL_M = 0.20  # cell size grouping vertices for the closest-points pruning (fastest on 100k-vertex scenes)
 _CHUNK = 2048  # patches evaluated per vectorised batch (bounds memory)
 
 
@@ -273,7 +273,7 @@ class _PointSet:
 def closest_points_distances(point_sets: Sequence[np.ndarray]) -> np.ndarray:
     """(n, n) symmetric matrix of exact minimum distances (metres) between point sets (Ni, 3).
 
-    Each set gets one KD-tree; for a pair, the smaller set's points are grouped in 10 cm cells, a
+    Each set gets one KD-tree; for a pair, the smaller set's points are grouped in 20 cm cells, a
     cell's distance bound prunes it, and only surviving points are queried.
     """
     sets = [_PointSet(p) for p in point_sets]

@@ -79,9 +79,9 @@ def _points_attr(pixels: np.ndarray) -> str:
 
 
 def map_svg(facts: SceneFacts) -> str:
-    """The top-down map: room outline polygons, then each object's box footprint (convex hull of its
-    box corners in xy) with its category (or raw label) and instance id; `data-instance` attributes
-    let the page highlight a question's objects."""
+    """The top-down map (SVG text): each object's box footprint (convex hull of its box corners in xy,
+    metres -> pixels) and the room outline, labelled with category and instance id; `data-instance`
+    attributes let the page highlight a question's objects."""
     footprints = {obj.instance_id: convex_hull(facts.box(obj.instance_id).corners()[:, :2]) for obj in facts.objects}
     outline = [np.asarray(polygon, dtype=float).reshape(-1, 2) for polygon in facts.room_outline if len(polygon) >= 3]
     every = [*outline, *footprints.values()]
@@ -90,10 +90,8 @@ def map_svg(facts: SceneFacts) -> str:
         f'<svg id="map" xmlns="http://www.w3.org/2000/svg" width="{project.width_px}" height="{project.height_px}" '
         f'viewBox="0 0 {project.width_px} {project.height_px}">'
     ]
-    for polygon in outline:
-        parts.append(f'<polygon class="room" points="{_points_attr(project(polygon))}"/>')
-    # large footprints first, so a small object on or beside a large one stays visible and clickable
-    for obj in sorted(facts.objects, key=lambda o: (-_area(footprints[o.instance_id]), o.instance_id)):
+
+    def draw(obj) -> None:
         name = obj.category or obj.raw_label
         css = "object" if obj.category else "object uncategorised"
         pixels = project(footprints[obj.instance_id])
@@ -101,6 +99,18 @@ def map_svg(facts: SceneFacts) -> str:
             f'<polygon class="{css}" data-instance="{obj.instance_id}" points="{_points_attr(pixels)}">'
             f"<title>{html.escape(name)} #{obj.instance_id} ({html.escape(obj.raw_label)})</title></polygon>"
         )
+
+    # uncategorised objects (floor, walls, ...) under the room outline, question objects on top;
+    # large footprints first, so a small object on or beside a large one stays visible and clickable
+    order = sorted(facts.objects, key=lambda o: (o.category is not None, -_area(footprints[o.instance_id]), o.instance_id))
+    for obj in order:
+        if obj.category is None:
+            draw(obj)
+    for polygon in outline:
+        parts.append(f'<polygon class="room" points="{_points_attr(project(polygon))}"/>')
+    for obj in order:
+        if obj.category is not None:
+            draw(obj)
     for obj in facts.objects:
         if obj.category is None:
             continue
