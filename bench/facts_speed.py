@@ -7,6 +7,7 @@ then times per scene: `read_ply` of the mesh, `load_scene` (mesh + segs + aggreg
 
     python bench/facts_speed.py                 # 5 scenes, 100k vertices, 40 objects
     python bench/facts_speed.py --scenes 3 --vertices 200000 --objects 60
+    python bench/facts_speed.py --synth         # the project's synthetic rooms (vsi100k.synth) instead
 """
 
 from __future__ import annotations
@@ -110,17 +111,26 @@ def main() -> None:
     parser.add_argument("--objects", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=3, help="best of this many runs per timing")
     parser.add_argument("--out", type=Path, default=Path("bench/out/facts_speed"))
+    parser.add_argument("--synth", action="store_true", help="time vsi100k.synth rooms (80-140k vertices, ~17 objects)")
     args = parser.parse_args()
 
     cfg = FactsConfig()
     fast_cfg = FactsConfig(oriented_engine="numpy")
     rows = []
     parts_all: dict[str, list[float]] = {}
-    for k in range(args.scenes):
-        scene_id = f"scene{9000 + k:04d}_00"
-        directory = args.out / scene_id
-        if not directory.exists():
-            build_scene(directory, scene_id, args.vertices, args.objects, seed=k)
+    if args.synth:
+        from vsi100k.synth import generate_scenes
+
+        directories = generate_scenes(args.out / "synth", args.scenes, seed=0, render=False)
+    else:
+        directories = []
+        for k in range(args.scenes):
+            directory = args.out / f"scene{9000 + k:04d}_00"
+            if not directory.exists():
+                build_scene(directory, directory.name, args.vertices, args.objects, seed=k)
+            directories.append(directory)
+    for directory in directories:
+        scene_id = directory.name
         mesh = directory / f"{scene_id}_vh_clean_2.ply"
         read_ply(mesh, scene_id)  # warm the page cache
         ply_s, _ = best_of(args.repeats, lambda: read_ply(mesh, scene_id))

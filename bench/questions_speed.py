@@ -30,15 +30,13 @@ from vsi100k.tasks.registry import TASKS
 
 def synthetic_facts(n_scenes: int, workdir: Path) -> list[SceneFacts]:
     from vsi100k.facts.extract import FactsConfig, extract_facts
-    from vsi100k.scannet import find_scenes, load_scene, read_label_table
+    from vsi100k.scannet import find_scenes, load_scene
     from vsi100k.synth import generate_scenes
 
     t0 = time.perf_counter()
     generate_scenes(workdir, n_scenes, seed=0, render=False)
     t1 = time.perf_counter()
-    table_path = workdir / "scannetv2-labels.combined.tsv"
-    table = read_label_table(table_path) if table_path.exists() else None
-    facts = [extract_facts(load_scene(d, label_table=table), FactsConfig()) for d in find_scenes(workdir)]
+    facts = [extract_facts(load_scene(d), FactsConfig()) for d in find_scenes(workdir)]
     t2 = time.perf_counter()
     print(f"setup: synth {t1 - t0:.1f} s, facts {t2 - t1:.1f} s ({(t2 - t1) / max(1, len(facts)):.2f} s/scene)")
     return facts

@@ -91,3 +91,65 @@ def test_many_categories_are_sampled_not_enumerated():
     questions, skips = run(appearance_facts(first_s))
     assert len(questions) == task.MAX_SETS and not skips
     assert len({frozenset(q.details["categories"]) for q in questions}) == task.MAX_SETS
+
+
+# ---- agreement with the synthetic writer's own render ----
+import pytest  # noqa: E402
+
+from vsi100k.facts.extract import extract_facts  # noqa: E402
+from vsi100k.frames import FramesConfig, attach_visibility, prepare_scene_frames  # noqa: E402
+from vsi100k.scannet import load_scene  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def rendered_scenes(tmp_path_factory):
+    """Three rendered synthetic scans: 64 frames of 320 x 240 at 4 fps (a 16 s walk, 1.1-1.6 turns)."""
+    from vsi100k.synth import SynthConfig, generate_scenes
+    from vsi100k.synth.trajectory import TrajectoryConfig
+
+    cfg = SynthConfig(n_frames=64, color_size=(320, 240), depth_size=(160, 120),
+                      trajectory=TrajectoryConfig(frame_interval_us=250_000))
+    return generate_scenes(tmp_path_factory.mktemp("rendered"), 3, seed=11, config=cfg)
+
+
+def truth_first_appearance_s(truth, frame_indices, min_pixel_fraction):
+    """category -> seconds, from the writer's render: the first sampled frame where the category's
+    instances cover at least `min_pixel_fraction` of the colour pixels (the writer knows which
+    object every pixel shows)."""
+    width, height = truth.instance_pixels_size
+    first = {}
+    for index in frame_indices:
+        pixels = truth.frame_instance_pixels[int(index)]
+        covered = {}
+        for obj in truth.objects:
+            if obj.category is not None:
+                covered[obj.category] = covered.get(obj.category, 0) + pixels.get(obj.instance_id, 0)
+        for category, n in covered.items():
+            if category not in first and n / (width * height) >= min_pixel_fraction:
+                first[category] = truth.frame_times_s[int(index)]
+    return first
+
+
+@pytest.mark.slow
+def test_appearance_order_agrees_with_the_writers_render(rendered_scenes):
+    from vsi100k.synth import read_truth
+
+    cfg = FramesConfig(n_frames=32)
+    n_questions = 0
+    for scene_dir in rendered_scenes:
+        scene = load_scene(scene_dir)
+        truth = read_truth(scene_dir)
+        prepared = prepare_scene_frames(scene, cfg)
+        facts = attach_visibility(extract_facts(scene), prepared.visibility, min_pixel_fraction=cfg.min_pixel_fraction)
+        assert prepared.frames.time_source == "timestamps"
+        assert np.allclose(prepared.frames.timestamps_s, np.asarray(truth.frame_times_s)[prepared.frames.indices], atol=1e-6)
+        expected_s = truth_first_appearance_s(truth, prepared.frames.indices, cfg.min_pixel_fraction)
+        # every category's first appearance matches the render's, not only those asked about
+        assert facts.extra["first_appearance_s"] == pytest.approx(expected_s)
+        questions, _ = run(facts, seed=1)
+        for q in questions:
+            order = sorted(q.details["categories"], key=lambda c: expected_s[c])
+            assert q.answer == ", ".join(order), (scene.scene_id, q.question)
+            assert all(expected_s[c] == pytest.approx(q.details["first_appearance_s"][c]) for c in order)
+        n_questions += len(questions)
+    assert n_questions >= 10

@@ -168,19 +168,19 @@ def check_against_truth(row, truth, frames) -> None:
         first = {}
         for position, frame_index in enumerate(frames["frame_indices"]):
             pixels = truth.frame_instance_pixels[frame_index]
-            total = frames["width"] * frames["height"]
             for category in order:
                 covered = sum(n for i, n in pixels.items() if _truth_object(truth, int(i)).category == category)
-                if category not in first and covered / _frame_pixels(truth, total) >= MIN_PIXEL_FRACTION:
+                if category not in first and covered / _frame_pixels(truth) >= MIN_PIXEL_FRACTION:
                     first[category] = frames["timestamps_s"][position]
         assert sorted(order, key=lambda c: first.get(c, math.inf)) == order, (row["id"], first)
     else:
         raise AssertionError(f"no truth check for question type {qtype}")
 
 
-def _frame_pixels(truth, stored_pixels: int) -> int:
+def _frame_pixels(truth) -> int:
     """Pixels of a rendered frame (the truth counts pixels at render resolution)."""
-    return getattr(truth, "frame_pixels", stored_pixels)
+    width, height = truth.instance_pixels_size
+    return width * height
 
 
 # ---- resume after a kill ----

@@ -63,6 +63,7 @@ def build(
     ] = False,
     max_scenes: Annotated[Optional[int], typer.Option(min=1, help="Build only the first N scenes.")] = None,
     demo_scenes: Annotated[int, typer.Option(min=1, help="Synthetic scenes of the built-in demo (without --scenes).")] = 6,
+    demo_stream_frames: Annotated[int, typer.Option(min=1, help="Rendered RGB-D frames per synthetic demo scan.")] = 48,
     cache_dir: Annotated[
         Optional[Path], typer.Option(file_okay=False, help="Cache root (default $VSI100K_CACHE or ~/.cache/vsi100k).")
     ] = None,
@@ -95,7 +96,8 @@ def build(
 
             if frames == 32:
                 settings.pop("n_frames")  # the demo's own default (16) unless asked otherwise
-            result, sample = run_demo(demo_scenes, out_dir=out, cache_dir=cache_dir, progress=progress, **settings)
+            result, sample = run_demo(demo_scenes, out_dir=out, cache_dir=cache_dir, stream_frames=demo_stream_frames,
+                                      progress=progress, **settings)
         else:
             if out is None:
                 raise typer.BadParameter("give --out DIR, the dataset folder to write", param_hint="--out")

@@ -12,8 +12,9 @@ from scipy.spatial import ConvexHull, QhullError
 
 from vsi100k.facts.schema import BOX_METHODS, Box
 
-# Point sets whose spread across some direction is below this are treated as flat (metres).
-FLAT_TOLERANCE_M = 1e-7
+# Point sets thinner than this across their flattest direction are flat (metres): no scan is that
+# smooth, and Qhull (inside Open3D) only warns about or fails on such sets.
+FLAT_TOLERANCE_M = 1e-4
 
 
 def _as_points(points: np.ndarray, dim: int) -> np.ndarray:

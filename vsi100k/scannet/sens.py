@@ -110,7 +110,9 @@ class SensReader:
         self.path = Path(path)
         self.scene_id = scene_id
         try:
-            self._file = (opener or (lambda p: open(p, "rb")))(self.path)
+            # Unbuffered by default: indexing reads 96-byte frame headers and must not pull a
+            # whole buffer (8 KiB) of payload for each.
+            self._file = (opener or (lambda p: open(p, "rb", buffering=0)))(self.path)
         except FileNotFoundError:
             raise SceneError(scene_id, self.path, "file not found") from None
         try:

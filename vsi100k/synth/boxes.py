@@ -10,6 +10,7 @@ distances. Boxes may be flat (a zero side, e.g. a floor or a wall surface).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,9 @@ _EDGES = np.array(
 def yaw_rotation(yaw_rad: float | np.ndarray) -> np.ndarray:
     """Rotation about +z by yaw (radians): (3, 3), or (N, 3, 3) for an array of yaws."""
     yaw = np.asarray(yaw_rad, dtype=float)
+    if yaw.ndim == 0:
+        c, s = math.cos(float(yaw)), math.sin(float(yaw))
+        return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
     c, s = np.cos(yaw), np.sin(yaw)
     zero, one = np.zeros_like(yaw), np.ones_like(yaw)
     rot = np.stack([np.stack([c, -s, zero], -1), np.stack([s, c, zero], -1), np.stack([zero, zero, one], -1)], -2)

@@ -112,7 +112,6 @@ _LABELS = [
     LabelInfo("wardrobe", "closet", "otherfurniture", "furniture", "wardrobe.n.01"),
     LabelInfo("fan", "fan", "otherprop", "misc", "fan.n.01"),
     LabelInfo("washing machine", "washing machine", "otherfurniture", "appliances", "washer.n.03"),
-    LabelInfo("washing machines", "washing machine", "otherfurniture", "appliances", "washer.n.03"),
     LabelInfo("oven", "oven", "otherfurniture", "appliances", "oven.n.01"),
     LabelInfo("mattress", "mattress", "bed", "bed", "mattress.n.01"),
     LabelInfo("mouse", "mouse", "otherprop", "objects", "mouse.n.04"),
@@ -141,7 +140,7 @@ CATEGORY_OF_RAW_LABEL: dict[str, str | None] = {
     "nightstand": "nightstand", "night stand": "nightstand", "telephone": "telephone", "printer": "printer",
     "microwave": "microwave", "plant": "plant", "potted plant": "plant", "keyboard": "keyboard",
     "clock": "clock", "closet": "closet", "wardrobe": "closet", "fan": "fan",
-    "washing machine": "washing machine", "washing machines": "washing machine", "oven": "oven",
+    "washing machine": "washing machine", "oven": "oven",
     "mattress": "mattress", "mouse": "computer mouse", "guitar": "guitar", "piano": "piano",
     "box": None, "shelf": None, "kitchen cabinets": None, "cabinet": None, "object": None,
 }
@@ -257,11 +256,12 @@ def _office_chair(size, rng):
 
 def _bed(size, rng):
     # x = width, y = length (headboard at -y, against the wall).
+    # height = top of the headboard; the mattress top is lower.
     width, length, height = size
     board_t = rng.uniform(0.05, 0.09)
-    board_h = height + rng.uniform(0.35, 0.6)
-    return [_part(0, board_t / 2, 0, width, length - board_t, height),
-            _part(0, -length / 2 + board_t / 2, 0, width, board_t, board_h)], 0
+    mattress_top = min(rng.uniform(0.45, 0.6), height - 0.25)
+    return [_part(0, board_t / 2, 0, width, length - board_t, mattress_top),
+            _part(0, -length / 2 + board_t / 2, 0, width, board_t, height)], 0
 
 
 def _sofa(size, rng):
@@ -437,7 +437,7 @@ KINDS: dict[str, FurnitureKind] = {k.name: k for k in (
     FurnitureKind("tv_wall", (("tv", 0.8), ("television", 0.2)), "block", ((0.8, 1.4), (0.05, 0.08), (0.5, 0.8)),
                   "wall", _DARK, mount_height_m=(1.0, 1.3)),
     # against a wall, on the floor
-    FurnitureKind("bed", (("bed", 1.0),), "bed", ((0.9, 1.8), (1.9, 2.15), (0.45, 0.6)), "floor_wall", _FABRIC + _WHITE),
+    FurnitureKind("bed", (("bed", 1.0),), "bed", ((0.9, 1.8), (1.9, 2.15), (0.85, 1.2)), "floor_wall", _FABRIC + _WHITE),
     FurnitureKind("closet", (("closet", 0.6), ("wardrobe", 0.4)), "block", ((1.0, 2.0), (0.55, 0.65), (1.9, 2.3)),
                   "floor_wall", _WOOD + _WHITE),
     FurnitureKind("sofa", (("couch", 0.6), ("sofa", 0.4)), "sofa", ((1.6, 2.4), (0.8, 1.0), (0.75, 0.95)),
@@ -455,7 +455,7 @@ KINDS: dict[str, FurnitureKind] = {k.name: k for k in (
     FurnitureKind("cabinet", (("cabinet", 1.0),), "block", ((0.5, 1.2), (0.4, 0.6), (0.7, 1.2)), "floor_wall", _WOOD + _METAL),
     FurnitureKind("nightstand", (("nightstand", 0.7), ("night stand", 0.3)), "block",
                   ((0.4, 0.55), (0.35, 0.45), (0.45, 0.65)), "floor_wall", _WOOD + _WHITE),
-    FurnitureKind("washing_machine", (("washing machine", 0.8), ("washing machines", 0.2)), "block",
+    FurnitureKind("washing_machine", (("washing machine", 1.0),), "block",
                   ((0.58, 0.62), (0.55, 0.65), (0.82, 0.88)), "floor_wall", _WHITE),
     FurnitureKind("oven", (("oven", 1.0),), "block", ((0.58, 0.62), (0.58, 0.65), (0.85, 0.92)), "floor_wall",
                   _METAL + _WHITE),

@@ -1,8 +1,9 @@
 """Room shapes and furniture placement for synthetic scenes (aligned frame, z up, metres).
 
 Pure numpy, no I/O. A room is a rectangle or an L-shape (5-80 m2) with walls of one height; a
-walkway through its middle is kept free for the camera. Furniture from the catalogue is placed by
-rejection sampling: inside the room, clear of the walkway and of door swings, at least
+standing spot in its middle is kept free for the camera (the trajectory module plans its path
+through whatever floor stays free). Furniture from the catalogue is placed by
+rejection sampling: inside the room, clear of the camera's standing spot and of door swings, at least
 `min_gap_m` from every other object (exact box distances), wall objects against walls, small
 objects on top of tables, counters, beds and sofas. Everything placed is recorded exactly (boxes
 per part), so every truth about the layout is analytic.
@@ -29,14 +30,14 @@ class LayoutConfig:
 
     min_gap_m: minimum distance between any two objects (except an object and what it stands on).
     wall_gap_m: distance between a wall and the back of objects standing or hanging against it.
-    walkway_half_width_m: half width of the free corridor the camera moves along.
+    camera_spot_half_width_m: half side of the square kept free for the camera at the room's middle.
     l_shape_probability: chance that a room big enough (>= 12 m2) is L-shaped.
     max_attempts: placement tries per object before it is left out.
     """
 
     min_gap_m: float = 0.05
     wall_gap_m: float = 0.015
-    walkway_half_width_m: float = 0.35
+    camera_spot_half_width_m: float = 0.4
     l_shape_probability: float = 0.35
     max_attempts: int = 60
 
@@ -45,8 +46,8 @@ class LayoutConfig:
             raise ValueError(f"min_gap_m must be > 0 (got {self.min_gap_m}); objects must not touch")
         if not 0 < self.wall_gap_m < 0.1:
             raise ValueError(f"wall_gap_m must be in (0, 0.1) m (got {self.wall_gap_m})")
-        if not 0.2 <= self.walkway_half_width_m <= 0.6:
-            raise ValueError(f"walkway_half_width_m must be in [0.2, 0.6] m (got {self.walkway_half_width_m})")
+        if not 0.2 <= self.camera_spot_half_width_m <= 0.8:
+            raise ValueError(f"camera_spot_half_width_m must be in [0.2, 0.8] m (got {self.camera_spot_half_width_m})")
         if not 0 <= self.l_shape_probability <= 1:
             raise ValueError(f"l_shape_probability must be in [0, 1] (got {self.l_shape_probability})")
         if self.max_attempts < 1:
@@ -61,14 +62,14 @@ class Room:
     rects: disjoint axis-aligned rectangles (xmin, ymin, xmax, ymax) whose union is the floor.
     notch: the rectangle cut from the bounding box of an L-shape, or None.
     height_m: floor-to-ceiling height.
-    walkway: (M, 2) polyline the camera moves along (M = 1 means one standing point).
+    camera_spot: (2,) a floor point kept free of furniture for the camera.
     """
 
     polygon: np.ndarray
     rects: tuple[tuple[float, float, float, float], ...]
     notch: tuple[float, float, float, float] | None
     height_m: float
-    walkway: np.ndarray
+    camera_spot: np.ndarray
 
     @property
     def area_m2(self) -> float:
@@ -150,12 +151,11 @@ class Layout:
 
 
 def generate_room(rng: np.random.Generator, area_m2: float, cfg: LayoutConfig) -> Room:
-    """A rectangle or L-shaped room with the given floor area (m2), walkway included."""
+    """A rectangle or L-shaped room with the given floor area (m2) and a free camera spot."""
     if not MIN_AREA_M2 <= area_m2 <= MAX_AREA_M2:
         raise ValueError(f"room area {area_m2:.1f} m2 is outside [{MIN_AREA_M2}, {MAX_AREA_M2}]")
     height = float(rng.uniform(2.4, 3.0))
     aspect = float(rng.uniform(1.0, 1.9))
-    r = cfg.walkway_half_width_m
     room = None
     if area_m2 >= 12.0 and rng.random() < cfg.l_shape_probability:
         fx, fy = rng.uniform(0.3, 0.55, 2)
@@ -164,15 +164,15 @@ def generate_room(rng: np.random.Generator, area_m2: float, cfg: LayoutConfig) -
         depth = bbox_area / width
         nw, nd = fx * width, fy * depth
         if min(width - nw, depth - nd) >= 1.6:
-            room = _l_room(width, depth, nw, nd, r)
+            room = _l_room(width, depth, nw, nd)
     if room is None:
         width = max(math.sqrt(area_m2 * aspect), 1.8)
         depth = area_m2 / width
         if depth < 1.8:  # keep both sides >= 1.8 m
             depth, width = 1.8, area_m2 / 1.8
         polygon = np.array([[0, 0], [width, 0], [width, depth], [0, depth]], dtype=float)
-        room = (polygon, ((0.0, 0.0, width, depth),), None, _rect_walkway(width, depth, r))
-    polygon, rects, notch, walkway = room
+        room = (polygon, ((0.0, 0.0, width, depth),), None, np.array([[width / 2, depth / 2]]))
+    polygon, rects, notch, spot = room
     # Mirror the canonical shape (notch at the top right) to put the notch at any corner.
     width, depth = polygon[:, 0].max(), polygon[:, 1].max()
     flip_x, flip_y = rng.random() < 0.5, rng.random() < 0.5
@@ -197,32 +197,17 @@ def generate_room(rng: np.random.Generator, area_m2: float, cfg: LayoutConfig) -
     start = int(np.lexsort((polygon[:, 1], polygon[:, 0]))[0])
     polygon = np.roll(polygon, -start, axis=0)
     return Room(polygon=polygon, rects=tuple(move_rect(r_) for r_ in rects),
-                notch=move_rect(notch) if notch is not None else None, height_m=height, walkway=move(walkway))
+                notch=move_rect(notch) if notch is not None else None, height_m=height, camera_spot=move(spot)[0])
 
 
-def _rect_walkway(width: float, depth: float, r: float) -> np.ndarray:
-    """A segment along the long axis through the middle, ends kept >= r + 0.3 m from walls."""
-    if width >= depth:
-        end = max(0.3 * width, r + 0.3)
-        if width - 2 * end < 0.2:
-            return np.array([[width / 2, depth / 2]])
-        return np.array([[end, depth / 2], [width - end, depth / 2]])
-    end = max(0.3 * depth, r + 0.3)
-    if depth - 2 * end < 0.2:
-        return np.array([[width / 2, depth / 2]])
-    return np.array([[width / 2, end], [width / 2, depth - end]])
-
-
-def _l_room(width: float, depth: float, nw: float, nd: float, r: float):
+def _l_room(width: float, depth: float, nw: float, nd: float):
     """Canonical L: bounding box [0, width] x [0, depth] minus the top-right notch (nw x nd)."""
     polygon = np.array([[0, 0], [width, 0], [width, depth - nd], [width - nw, depth - nd],
                         [width - nw, depth], [0, depth]], dtype=float)
     rects = ((0.0, 0.0, width, depth - nd), (0.0, depth - nd, width - nw, depth))
     notch = (width - nw, depth - nd, width, depth)
-    junction = ((width - nw) / 2, (depth - nd) / 2)
-    walkway = np.array([[width - max(nw / 2, r + 0.3), junction[1]], junction,
-                        [junction[0], depth - max(nd / 2, r + 0.3)]])
-    return polygon, rects, notch, walkway
+    spot = np.array([[(width - nw) / 2, (depth - nd) / 2]])  # middle of the corner both arms share
+    return polygon, rects, notch, spot
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,25 +248,18 @@ class _Placer:
     def __init__(self, room: Room, cfg: LayoutConfig, rng: np.random.Generator):
         self.room, self.cfg, self.rng = room, cfg, rng
         self.objects: list[PlacedObject] = []
-        self.keepouts: list[YawBox] = self._walkway_boxes()
+        self._boxes: list[YawBox] = []  # yaw box and bounds of each placed object, cached
+        self._bounds: list[tuple[np.ndarray, np.ndarray]] = []
+        r = cfg.camera_spot_half_width_m
+        spot = room.camera_spot
+        self.keepouts: list[YawBox] = [YawBox((float(spot[0]), float(spot[1]), room.height_m / 2),
+                                              (2 * r, 2 * r, room.height_m), 0.0)]
         if room.notch is not None:
             x0, y0, x1, y1 = room.notch
             self.keepouts_solid = [YawBox(((x0 + x1) / 2, (y0 + y1) / 2, room.height_m / 2),
                                           (x1 - x0, y1 - y0, room.height_m + 2.0), 0.0)]
         else:
             self.keepouts_solid = []
-
-    def _walkway_boxes(self) -> list[YawBox]:
-        r, h, way = self.cfg.walkway_half_width_m, self.room.height_m, self.room.walkway
-        if len(way) == 1:
-            return [YawBox((float(way[0, 0]), float(way[0, 1]), h / 2), (2 * r, 2 * r, h), 0.0)]
-        boxes = []
-        for a, b in zip(way[:-1], way[1:]):
-            d = b - a
-            mid = (a + b) / 2
-            boxes.append(YawBox((float(mid[0]), float(mid[1]), h / 2), (float(np.hypot(*d)) + 2 * r, 2 * r, h),
-                                float(math.atan2(d[1], d[0]))))
-        return boxes
 
     # ---- candidates ----
     def place(self, kind: FurnitureKind) -> bool:
@@ -299,6 +277,8 @@ class _Placer:
             candidate = _make_object(kind, label, color, parts_local, top_part, position, yaw, support)
             if self._fits(candidate):
                 self.objects.append(candidate)
+                self._boxes.append(candidate.yaw_box())
+                self._bounds.append(candidate.aabb())
                 if kind.name == "door":
                     self._reserve_door_swing(candidate)
                 return True
@@ -371,8 +351,8 @@ class _Placer:
             return False
         if self.objects:
             gap = self.cfg.min_gap_m
-            others = [o for i, o in enumerate(self.objects) if i != candidate.support]
-            near = [o.yaw_box() for o in others if _aabbs_near(o, lo, hi, gap)]
+            near = [box_ for i, (box_, (olo, ohi)) in enumerate(zip(self._boxes, self._bounds))
+                    if i != candidate.support and np.all(olo <= hi + gap) and np.all(ohi >= lo - gap)]
             if near and _distances(box, near).min() < gap:
                 return False
         if candidate.support is not None:
@@ -390,11 +370,6 @@ class _Placer:
         center = np.asarray(box.center) + inward * (box.size[1] / 2 + 0.1 + swing_depth / 2)
         self.keepouts.append(YawBox((float(center[0]), float(center[1]), 1.0),
                                     (box.size[0] + 0.3, swing_depth, 2.0), box.yaw_rad))
-
-
-def _aabbs_near(obj: PlacedObject, lo: np.ndarray, hi: np.ndarray, gap: float) -> bool:
-    olo, ohi = obj.aabb()
-    return bool(np.all(olo <= hi + gap) and np.all(ohi >= lo - gap))
 
 
 def _distances(box: YawBox, others: list[YawBox]) -> np.ndarray:

@@ -1,0 +1,342 @@
+"""Write synthetic scans in ScanNet's layout, with a truth file of exact answers per scan.
+
+Orchestration only: layout, mesh, trajectory and rendering come from the sibling modules, and
+every ScanNet file is written by `vsi100k.scannet` (PLY, segs, aggregation, txt, .sens, label
+table, split lists). What this module decides is what a real scan looks like on disk:
+
+- geometry is built in the aligned frame, then moved by the INVERSE of a random axisAlignment
+  (yaw + shift), so raw coordinates and camera poses are rotated and shifted as in real scans and
+  the txt's `axisAlignment` maps them back;
+- annotation: one segGroup per object in a shuffled order (instance ids follow it), walls, floor
+  and ceiling annotated as groups in some scans only, raw labels with synonyms and v1 labels
+  that the label table lacks; optionally ScanNet's duplicated-segGroup fault (scene0217_00
+  repeats every group from some objectId on);
+- some rooms are scanned twice (`sceneNNNN_01`): same room and furniture, a new scan;
+- rooms go to ScanNet-style train / val split lists, all scans of a room to the same list.
+
+Deterministic: a scene depends only on (seed, scene index); the same (seed, n) writes identical
+bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from vsi100k.scene import SegGroup
+from vsi100k.synth.catalogue import label_table_rows
+from vsi100k.synth.layout import Layout, LayoutConfig, generate_layout
+from vsi100k.synth.mesh import CEILING, FLOOR, MeshConfig, RoomMesh, build_room_mesh
+from vsi100k.synth.render import Camera
+from vsi100k.synth.trajectory import Trajectory, TrajectoryConfig, generate_trajectory
+from vsi100k.synth.truth import SceneTruth, TruthObject, pairwise_distances, write_truth
+
+LABEL_TABLE_NAME = "scannetv2-labels.combined.tsv"
+SPLIT_LIST_NAMES = {"train": "scannetv2_train.txt", "val": "scannetv2_val.txt"}
+_STREAM_ROOM, _STREAM_SCAN = 1, 2  # seed-sequence streams: room layouts vs. per-scan choices
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """Settings of `vsi100k synth`.
+
+    n_frames: frames per `.sens` (rendered colour + depth + pose). render: False writes no `.sens`.
+    color_size, depth_size: (width, height) in pixels; intrinsics are ScanNet's scaled to them.
+    jpeg_quality: Pillow JPEG quality of colour frames (fixed for byte-identical output).
+    duplicate_fault_rate: fraction of scans written with the duplicated-segGroup fault.
+    rescan_probability: chance that a scan is a second scan of the previous room.
+    structure_probability: fraction of scans that annotate walls / floor / ceiling as segGroups.
+    val_every: every `val_every`-th room goes to the val list (the rest to train).
+    """
+
+    n_frames: int = 96
+    render: bool = True
+    color_size: tuple[int, int] = (640, 480)
+    depth_size: tuple[int, int] = (320, 240)
+    jpeg_quality: int = 90
+    duplicate_fault_rate: float = 0.0
+    rescan_probability: float = 0.25
+    structure_probability: float = 0.5
+    val_every: int = 4
+    layout: LayoutConfig = field(default_factory=LayoutConfig)
+    mesh: MeshConfig = field(default_factory=MeshConfig)
+    trajectory: TrajectoryConfig = field(default_factory=TrajectoryConfig)
+
+    def __post_init__(self) -> None:
+        if self.n_frames < 1:
+            raise ValueError(f"n_frames must be >= 1 (got {self.n_frames}); use render=False for no frames")
+        for name in ("color_size", "depth_size"):
+            width, height = getattr(self, name)
+            if width < 8 or height < 8:
+                raise ValueError(f"{name} must be at least 8 x 8 pixels (got {width} x {height})")
+        cw, ch = self.color_size
+        dw, dh = self.depth_size
+        if abs(cw / ch - dw / dh) > 1e-6:
+            raise ValueError(f"color_size {self.color_size} and depth_size {self.depth_size} must share an aspect ratio")
+        if not 1 <= self.jpeg_quality <= 95:
+            raise ValueError(f"jpeg_quality must be in [1, 95] (got {self.jpeg_quality})")
+        for name in ("duplicate_fault_rate", "rescan_probability", "structure_probability"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1] (got {value})")
+        if self.val_every < 2:
+            raise ValueError(f"val_every must be >= 2 so that some rooms are train rooms (got {self.val_every})")
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    """Which room a scene index scans: scene id `scene{room:04d}_{scan:02d}`."""
+
+    index: int
+    room: int
+    scan: int
+
+    @property
+    def scene_id(self) -> str:
+        return f"scene{self.room:04d}_{self.scan:02d}"
+
+
+def plan_scans(n_scenes: int, seed: int, cfg: SynthConfig) -> list[ScanPlan]:
+    """Room and scan number of each scene index; a prefix of a longer plan is the shorter plan."""
+    plans: list[ScanPlan] = []
+    for index in range(n_scenes):
+        rng = _scan_rng(seed, index)
+        if plans and plans[-1].scan < 2 and rng.random() < cfg.rescan_probability:
+            plans.append(ScanPlan(index, plans[-1].room, plans[-1].scan + 1))
+        else:
+            plans.append(ScanPlan(index, plans[-1].room + 1 if plans else 0, 0))
+    return plans
+
+
+def _scan_rng(seed: int, index: int) -> np.random.Generator:
+    return np.random.default_rng([seed, _STREAM_SCAN, index])
+
+
+def _room_rng(seed: int, room: int) -> np.random.Generator:
+    return np.random.default_rng([seed, _STREAM_ROOM, room])
+
+
+def split_of_room(room: int, cfg: SynthConfig) -> str:
+    return "val" if room % cfg.val_every == cfg.val_every - 1 else "train"
+
+
+def generate_scenes(out_dir: Path, n_scenes: int, seed: int, *, n_frames: int = 96, render: bool = True,
+                    duplicate_fault_rate: float = 0.0, config: SynthConfig | None = None) -> list[Path]:
+    """Write `n_scenes` synthetic ScanNet scans into `out_dir`; returns the scene folders.
+
+    `config`, when given, overrides n_frames / render / duplicate_fault_rate.
+    Writes `<out_dir>/sceneNNNN_MM/` (PLY, segs, aggregation, txt, `.sens` unless render=False,
+    `<id>.truth.json`), `<out_dir>/scannetv2-labels.combined.tsv` and the split lists.
+    """
+    cfg = config or SynthConfig(n_frames=n_frames, render=render, duplicate_fault_rate=duplicate_fault_rate)
+    return list(iter_generate_scenes(out_dir, n_scenes, seed, cfg))
+
+
+def iter_generate_scenes(out_dir: Path, n_scenes: int, seed: int, cfg: SynthConfig = SynthConfig()) -> Iterator[Path]:
+    """Like `generate_scenes`, yielding each scene folder once it is complete (for progress bars).
+
+    The label table and split lists are rewritten after every scene, so they always describe the
+    scenes written so far.
+    """
+    from vsi100k.scannet.labels import write_label_table, write_split_list
+
+    if n_scenes < 1:
+        raise ValueError(f"n_scenes must be >= 1 (got {n_scenes})")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0 (got {seed})")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    labels_used: set[str] = set()
+    splits: dict[str, list[str]] = {"train": [], "val": []}
+    for plan in plan_scans(n_scenes, seed, cfg):
+        layout = generate_layout(_room_rng(seed, plan.room), cfg.layout)
+        split = split_of_room(plan.room, cfg)
+        scene_dir = out_dir / plan.scene_id
+        truth = write_scan(scene_dir, plan.scene_id, layout, _scan_rng(seed, plan.index), cfg, split)
+        labels_used.update(o.raw_label for o in truth.objects)
+        splits[split].append(plan.scene_id)
+        write_label_table(out_dir / LABEL_TABLE_NAME, label_table_rows(labels_used))
+        for name, scene_ids in splits.items():
+            write_split_list(out_dir / SPLIT_LIST_NAMES[name], sorted(scene_ids))
+        yield scene_dir
+
+
+# ---------------------------------------------------------------------------------------------
+# One scan
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """The aggregation of one scan: its segGroups and which instance each mesh owner became."""
+
+    seg_groups: tuple[SegGroup, ...]
+    owner_instance: np.ndarray  # (n_owners,) instance id of each mesh owner, 0 = unannotated
+    n_duplicated: int
+
+
+def annotate(mesh: RoomMesh, layout: Layout, rng: np.random.Generator, cfg: SynthConfig) -> Annotation:
+    """segGroups in a shuffled order (instance id = position + 1); walls / floor / ceiling annotated
+    in some scans; ScanNet's duplicated-segGroup fault in a share of scans."""
+    annotated = [k for k, name in enumerate(mesh.owners) if name.startswith("object:")]
+    if rng.random() < cfg.structure_probability:
+        annotated += [k for k, name in enumerate(mesh.owners) if name.startswith("wall:") or name == FLOOR]
+        if rng.random() < 0.5:
+            annotated.append(mesh.owners.index(CEILING))
+    order = [annotated[k] for k in rng.permutation(len(annotated))]
+    owner_instance = np.zeros(len(mesh.owners), dtype=np.int64)
+    groups = []
+    for position, owner in enumerate(order):
+        owner_instance[owner] = position + 1
+        segments = tuple(int(s) for s in np.unique(mesh.seg_indices[mesh.owner == owner]))
+        groups.append(SegGroup(id=position, object_id=position, segments=segments, label=_owner_label(mesh.owners[owner], layout)))
+    n_duplicated = 0
+    if len(groups) >= 2 and rng.random() < cfg.duplicate_fault_rate:
+        first = int(rng.integers(len(groups) // 3, len(groups) - 1))
+        copies = [SegGroup(id=len(groups) + k, object_id=len(groups) + k, segments=g.segments, label=g.label)
+                  for k, g in enumerate(groups[first:])]
+        n_duplicated = len(copies)
+        groups.extend(copies)
+    return Annotation(tuple(groups), owner_instance, n_duplicated)
+
+
+def _owner_label(owner: str, layout: Layout) -> str:
+    if owner.startswith("object:"):
+        return layout.objects[int(owner.split(":")[1])].raw_label
+    return "wall" if owner.startswith("wall:") else owner
+
+
+def random_axis_alignment(rng: np.random.Generator) -> np.ndarray:
+    """(4, 4) raw -> aligned transform: a yaw and a shift, rounded to the 6 decimals the txt keeps."""
+    from vsi100k.scannet.meta import format_matrix
+
+    yaw = rng.uniform(-np.pi, np.pi)
+    c, s = np.cos(yaw), np.sin(yaw)
+    matrix = np.eye(4)
+    matrix[:2, :2] = [[c, -s], [s, c]]
+    matrix[:3, 3] = [rng.uniform(-3.0, 3.0), rng.uniform(-3.0, 3.0), rng.uniform(-0.05, 0.05)]
+    return np.array([float(v) for v in format_matrix(matrix).split()]).reshape(4, 4)
+
+
+def truth_objects(layout: Layout, mesh: RoomMesh, annotation: Annotation) -> tuple[TruthObject, ...]:
+    """Truth records of the annotated owners, ordered by instance id."""
+    room = layout.room
+    wall_boxes = room.wall_boxes()
+    counts = np.bincount(mesh.owner, minlength=len(mesh.owners))
+    objects = []
+    for owner, name in enumerate(mesh.owners):
+        instance = int(annotation.owner_instance[owner])
+        if instance == 0:
+            continue
+        if name.startswith("object:"):
+            obj = layout.objects[int(name.split(":")[1])]
+            box = obj.yaw_box()
+            lo, hi = obj.aabb()
+            support = None
+            if obj.support is not None:
+                support = int(annotation.owner_instance[mesh.owners.index(f"object:{obj.support}")]) or None
+            objects.append(TruthObject(instance, obj.raw_label, obj.category, obj.kind, np.asarray(box.center),
+                                       np.asarray(box.size), obj.yaw_rad, lo, hi, obj.parts, int(counts[owner]), support))
+            continue
+        if name.startswith("wall:"):
+            parts = (wall_boxes[int(name.split(":")[1])],)
+            kind = "wall"
+            yaw = parts[0].yaw_rad
+        else:
+            parts = tuple(room.floor_boxes(0.0 if name == FLOOR else room.height_m))
+            kind = name
+            yaw = 0.0
+        corners = np.concatenate([p.corners() for p in parts])
+        lo, hi = corners.min(axis=0), corners.max(axis=0)
+        size = np.asarray(parts[0].size) if kind == "wall" else hi - lo
+        objects.append(TruthObject(instance, kind, None, kind, (lo + hi) / 2, size, yaw, lo, hi, parts, int(counts[owner])))
+    return tuple(sorted(objects, key=lambda o: o.instance_id))
+
+
+def cameras(cfg: SynthConfig) -> tuple[Camera, Camera]:
+    """(colour, depth) cameras: ScanNet's colour camera scaled to color_size, principal point at the
+    centre; the depth camera is the colour camera downscaled when the sizes allow (so each depth
+    pixel shares a colour pixel's ray), else ScanNet's camera scaled to depth_size."""
+    color = Camera.scannet_like(*cfg.color_size)
+    factor = cfg.color_size[0] // cfg.depth_size[0]
+    if factor >= 1 and cfg.color_size == (cfg.depth_size[0] * factor, cfg.depth_size[1] * factor):
+        return color, color.downscaled(factor)
+    return color, Camera.scannet_like(*cfg.depth_size)
+
+
+def _metadata(cfg: SynthConfig, scene_type: str, n_frames: int) -> dict[str, str]:
+    color, depth = cameras(cfg)
+    return {
+        "colorHeight": str(color.height), "colorWidth": str(color.width),
+        "depthHeight": str(depth.height), "depthWidth": str(depth.width),
+        "fx_color": f"{color.fx:.6f}", "fy_color": f"{color.fy:.6f}", "mx_color": f"{color.cx:.6f}", "my_color": f"{color.cy:.6f}",
+        "fx_depth": f"{depth.fx:.6f}", "fy_depth": f"{depth.fy:.6f}", "mx_depth": f"{depth.cx:.6f}", "my_depth": f"{depth.cy:.6f}",
+        "colorToDepthExtrinsics": " ".join(f"{v:.6f}" for v in np.eye(4).reshape(-1)),
+        "numColorFrames": str(n_frames), "numDepthFrames": str(n_frames), "numIMUmeasurements": "0",
+        "sceneType": scene_type,
+    }
+
+
+def write_scan(scene_dir: Path, scene_id: str, layout: Layout, rng: np.random.Generator, cfg: SynthConfig,
+               split: str) -> SceneTruth:
+    """Tessellate, annotate, align, render and write one scan of `layout`; returns its truth."""
+    from vsi100k.scannet import write_scene_files
+
+    mesh = build_room_mesh(layout, rng, cfg.mesh)
+    annotation = annotate(mesh, layout, rng, cfg)
+    alignment = random_axis_alignment(rng)
+    to_raw = np.linalg.inv(alignment)
+    raw_vertices = (mesh.vertices @ to_raw[:3, :3].T + to_raw[:3, 3]).astype(np.float32)
+    trajectory = generate_trajectory(layout, cfg.n_frames, rng, cfg.trajectory)
+    n_frames = cfg.n_frames if cfg.render else 0
+    write_scene_files(scene_dir, scene_id, vertices=raw_vertices, colors=mesh.colors, faces=mesh.faces,
+                      seg_indices=mesh.seg_indices, seg_groups=annotation.seg_groups, axis_alignment=alignment,
+                      metadata=_metadata(cfg, layout.scene_type, n_frames))
+    frame_pixels: list[dict[int, int]] = []
+    if cfg.render:
+        _write_frames(scene_dir / f"{scene_id}.sens", mesh, annotation, trajectory, to_raw, cfg, frame_pixels)
+    objects = truth_objects(layout, mesh, annotation)
+    truth = SceneTruth(
+        scene_id=scene_id, scene_type=layout.scene_type, split=split, floor_area_m2=layout.room.area_m2,
+        floor_polygon=layout.room.polygon.tolist(), wall_height_m=layout.room.height_m, axis_alignment=alignment,
+        objects=objects, distances_m=pairwise_distances(objects), n_vertices=len(mesh.vertices),
+        duplicated_seg_groups=annotation.n_duplicated, frame_instance_pixels=frame_pixels,
+        frame_times_s=trajectory.times_s.tolist() if cfg.render else [],
+        instance_pixels_size=tuple(cfg.color_size) if cfg.render else (0, 0),
+    )
+    write_truth(scene_dir, truth)
+    return truth
+
+
+def _write_frames(path: Path, mesh: RoomMesh, annotation: Annotation, trajectory: Trajectory, to_raw: np.ndarray,
+                  cfg: SynthConfig, frame_pixels: list[dict[int, int]]) -> None:
+    """Render every pose and stream the frames into a `.sens`; fills `frame_pixels` per frame."""
+    from PIL import Image
+
+    from vsi100k.scannet import SensFrame, SensHeader, write_sens
+    from vsi100k.synth.render import MeshRenderer
+
+    color_camera, depth_camera = cameras(cfg)
+    face_labels = annotation.owner_instance[mesh.owner[mesh.faces[:, 0]]]
+    renderer = MeshRenderer(mesh.vertices, mesh.faces, mesh.colors, face_labels)
+    header = SensHeader(color_intrinsic=color_camera.matrix(), color_extrinsic=np.eye(4),
+                        depth_intrinsic=depth_camera.matrix(), depth_extrinsic=np.eye(4),
+                        color_width=color_camera.width, color_height=color_camera.height,
+                        depth_width=depth_camera.width, depth_height=depth_camera.height,
+                        depth_shift=1000.0, num_frames=len(trajectory.poses))
+
+    def frames():
+        rendered = renderer.render(trajectory.poses, color_camera, depth_camera)
+        for k, frame in enumerate(rendered):
+            buffer = io.BytesIO()
+            Image.fromarray(frame.color).save(buffer, format="JPEG", quality=cfg.jpeg_quality)
+            frame_pixels.append(frame.label_pixels)
+            yield SensFrame(pose=to_raw @ trajectory.poses[k], color_jpeg=buffer.getvalue(), depth=frame.depth_mm,
+                            color_timestamp_us=int(trajectory.color_timestamps_us[k]),
+                            depth_timestamp_us=int(trajectory.depth_timestamps_us[k]))
+
+    write_sens(path, header, frames())
+
