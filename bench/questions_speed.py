@@ -1,7 +1,7 @@
 """Benchmark: questions per second from facts, and output size per scene.
 
 Setup (not timed in the figures): writes N synthetic ScanNet-format scenes (`vsi100k.synth`, no
-rendering) and extracts their facts once (default FactsConfig: oriented boxes, 5 cm box grid).
+rendering) and extracts their facts once (default: oriented boxes, 5 cm box grid; see the options).
 Then, for each mix preset and for "all candidates" (every cap 10k), times `generate_questions` over
 all scenes (best of --repeats) and serialises the questions as JSON lines.
 
@@ -9,6 +9,7 @@ Prints: scenes, questions, questions/s, ms/scene, JSON-lines bytes per scene and
 candidates examined per second (kept + every named skip), and the all-candidates / capped ratio.
 
     python bench/questions_speed.py [--scenes 100] [--repeats 3] [--facts DIR]
+                                    [--box-method axis_aligned] [--distance-method closest_points]
 
 --facts DIR benchmarks existing `<scene_id>.facts.json` files instead of synthetic scenes.
 """
@@ -28,7 +29,7 @@ from vsi100k.tasks.io import dumps_question
 from vsi100k.tasks.registry import TASKS
 
 
-def synthetic_facts(n_scenes: int, workdir: Path) -> list[SceneFacts]:
+def synthetic_facts(n_scenes: int, workdir: Path, box_method: str, distance_method: str) -> list[SceneFacts]:
     from vsi100k.facts.extract import FactsConfig, extract_facts
     from vsi100k.scannet import find_scenes, load_scene
     from vsi100k.synth import generate_scenes
@@ -36,7 +37,8 @@ def synthetic_facts(n_scenes: int, workdir: Path) -> list[SceneFacts]:
     t0 = time.perf_counter()
     generate_scenes(workdir, n_scenes, seed=0, render=False)
     t1 = time.perf_counter()
-    facts = [extract_facts(load_scene(d), FactsConfig()) for d in find_scenes(workdir)]
+    facts_cfg = FactsConfig(box_method=box_method, distance_method=distance_method)
+    facts = [extract_facts(load_scene(d), facts_cfg) for d in find_scenes(workdir)]
     t2 = time.perf_counter()
     print(f"setup: synth {t1 - t0:.1f} s, facts {t2 - t1:.1f} s ({(t2 - t1) / max(1, len(facts)):.2f} s/scene)")
     return facts
@@ -62,13 +64,15 @@ def main() -> int:
     parser.add_argument("--scenes", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--facts", type=Path, default=None)
+    parser.add_argument("--box-method", default="oriented", help="facts box method of the synthetic scenes")
+    parser.add_argument("--distance-method", default="box_grid", help="facts distance method of the synthetic scenes")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="vsi100k-bench-") as tmp:
         if args.facts is not None:
             facts = [SceneFacts.read(p) for p in sorted(args.facts.glob("*.facts.json"))]
         else:
-            facts = synthetic_facts(args.scenes, Path(tmp))
+            facts = synthetic_facts(args.scenes, Path(tmp), args.box_method, args.distance_method)
     n = len(facts)
     if n == 0:
         print("no facts to benchmark", file=sys.stderr)

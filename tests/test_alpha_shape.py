@@ -6,7 +6,7 @@ import alphashape  # test-only dependency: the tool VSI-Bench used
 import numpy as np
 import pytest
 
-from vsi100k.geometry.alpha_shape import alpha_shape, alpha_shape_area, alpha_shape_outline
+from vsi100k.geometry.alpha_shape import alpha_shape, alpha_shape_area, alpha_shape_outline, simplify_ring
 
 
 # alphashape builds numpy.matrix objects internally; their deprecation warnings are not ours.
@@ -84,6 +84,23 @@ def test_enclosed_hole_is_filled_like_the_reference():
     # the 1.5 m empty square would be dropped by a plain "sum of kept triangles"
     assert alpha_shape_area(ring, 5.0) == pytest.approx(9.0, abs=1e-9)
     assert alpha_shape_area(ring, 5.0) == pytest.approx(reference_area(ring, 5.0), rel=1e-9)
+
+
+def test_simplify_ring_keeps_corners_within_tolerance():
+    rng = np.random.default_rng(2)
+    t = np.linspace(0, 1, 50, endpoint=False)
+    edges = [np.c_[t, 0 * t], np.c_[1 + 0 * t, t], np.c_[1 - t, 1 + 0 * t], np.c_[0 * t, 1 - t]]
+    ring = np.concatenate(edges) + rng.uniform(-0.003, 0.003, (200, 2))
+    ring = np.vstack([ring, ring[:1]])
+    simple = simplify_ring(ring, 0.01)
+    np.testing.assert_array_equal(simple[0], simple[-1])
+    assert len(simple) == 5  # the four corners, closed
+    np.testing.assert_allclose(np.sort(simple[:-1], axis=0), [[0, 0], [0, 0], [1, 1], [1, 1]], atol=0.01)
+    # every dropped vertex lies within the tolerance of the simplified outline
+    assert len(simplify_ring(ring, 0.0)) == len(ring)
+    assert ring_area(simple) == pytest.approx(ring_area(ring), abs=0.03)
+    with pytest.raises(ValueError, match="tolerance_m must be >= 0, got -0.1"):
+        simplify_ring(ring, -0.1)
 
 
 def test_tiny_and_degenerate_inputs():

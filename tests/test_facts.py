@@ -184,6 +184,8 @@ def test_room_area_and_outline():
     ring = np.asarray(ring)
     shoelace = np.sum(ring[:-1, 0] * ring[1:, 1] - ring[1:, 0] * ring[:-1, 1]) / 2
     assert shoelace == pytest.approx(12.0, abs=1e-3)
+    # simplified to the rectangle's corners (the floor grid puts 280 points on its boundary)
+    np.testing.assert_allclose(sorted(map(tuple, ring[:-1])), [(0, 0), (0, 3), (4, 0), (4, 3)], atol=1e-3)
     assert facts.extra["config"]["room_alpha"] == 5.0
 
 
@@ -255,6 +257,7 @@ def test_scene_errors():
     ({"grid_step_m": 0.0}, r"grid_step_m must be > 0 metres \(VSI-Bench uses 0.05\), got 0.0"),
     ({"room_alpha": -1.0}, r"room_alpha must be >= 0 \(VSI-Bench uses 5.0; 0 = convex hull\), got -1.0"),
     ({"room_sample_count": 3}, r"room_sample_count must be >= 4 \(VSI-Bench uses 10000\), got 3"),
+    ({"outline_tolerance_m": -1.0}, r"outline_tolerance_m must be >= 0 metres \(0 keeps every vertex\), got -1.0"),
     ({"outline_decimals": 12}, r"outline_decimals must be in \[0, 9\], got 12"),
 ])
 def test_config_errors(kwargs, message):

@@ -15,7 +15,7 @@ from scipy.spatial import cKDTree
 from vsi100k.errors import SceneError
 from vsi100k.synth.boxes import YawBox, box_distance, box_set_distance, segment_distance
 from vsi100k.synth.catalogue import (
-    CATEGORY_OF_RAW_LABEL, KINDS, LABELS, ROOM_TYPES, SHAPES, VSI_CATEGORIES, FurnitureKind, category_of,
+    CATEGORY_OF_RAW_LABEL, KINDS, LABELS, SHAPES, VSI_CATEGORIES, FurnitureKind, category_of,
     label_table_rows,
 )
 from vsi100k.synth.layout import LayoutConfig, generate_layout, generate_room
@@ -331,7 +331,8 @@ def test_trajectory_stays_on_free_floor_and_looks_around(layouts):
             local = (positions[:, :2] - np.asarray(box.center[:2])) @ box.rotation()[:2, :2]
             assert np.all(np.any(np.abs(local) > np.asarray(box.size[:2]) / 2, axis=1)), obj.kind
         rotations = traj.poses[:, :3, :3]
-        np.testing.assert_allclose(rotations @ rotations.transpose(0, 2, 1), np.broadcast_to(np.eye(3), rotations.shape), atol=1e-9)
+        identity = np.broadcast_to(np.eye(3), rotations.shape)
+        np.testing.assert_allclose(rotations @ rotations.transpose(0, 2, 1), identity, atol=1e-9)
         headings = np.unwrap(np.arctan2(rotations[:, 1, 2], rotations[:, 0, 2]))
         assert abs(headings[-1] - headings[0]) > 2 * np.pi * 0.9  # turns (about) all the way round
         assert np.all(np.diff(traj.color_timestamps_us) > 0.9 * cfg.frame_interval_us)
@@ -353,6 +354,7 @@ def test_look_pose_uses_scannet_camera_axes():
         (dict(height_m=(1.0, 3.0)), r"height_m must be \(min, max\) within \[0.5, 2.2\] m"),
         (dict(clearance_m=0.05), r"clearance_m must be in \[0.1, 0.6\] m"),
         (dict(turns=(2.0, 1.0)), r"turns must be \(min, max\) with 0 < min <= max"),
+        (dict(wall_clearance_m=0.2), r"wall_clearance_m must be in \[clearance_m, 1.5\] m"),
     ],
 )
 def test_trajectory_config_errors(changes, message):

@@ -157,3 +157,14 @@ def test_wording_and_options():
         assert sorted(o.split(". ", 1)[1] for o in q.options) == sorted(module.ANSWERS)
         assert [o[:3] for o in q.options] == [f"{letter}. " for letter in "ABCD"[: len(module.ANSWERS)]]
         assert q.instance_ids == (1, 2, 3)
+
+
+def test_degenerate_boxes_are_not_used_as_anchors():
+    facts = make_facts(
+        "scene0403_00",
+        [("sofa", (0.0, 0.0, 0.4), CUBE), ("tv", (0.0, 3.0, 1.0), CUBE), ("lamp", (-2.0, 0.5, 0.8), CUBE),
+         ("clock", (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))],
+    )
+    items = list(object_rel_direction_medium.generate(facts, CFG, np.random.default_rng(0)))
+    assert [(i.reason, i.detail) for i in items if isinstance(i, Skip) and i.reason == "degenerate_box"] == [("degenerate_box", "clock")]
+    assert all("clock" not in i.question for i in items if isinstance(i, Question))

@@ -36,6 +36,8 @@ class FactsConfig:
     room_alpha: alpha of the floor-plan alpha shape, 1/m (5 keeps triangles of circumradius < 0.2 m).
     room_sample_count: mesh vertices sampled for the alpha shape (all when the mesh has fewer).
     room_sample_seed: seed of `np.random.default_rng` that draws them (without replacement).
+    outline_tolerance_m: the stored room outline is simplified (Douglas-Peucker) to this
+        tolerance, metres; the area is always computed from the full alpha shape.
     outline_decimals: decimals kept in the stored room outline (3 = millimetres).
     """
 
@@ -46,6 +48,7 @@ class FactsConfig:
     room_alpha: float = 5.0
     room_sample_count: int = 10_000
     room_sample_seed: int = 0
+    outline_tolerance_m: float = 0.01
     outline_decimals: int = 3
 
     def __post_init__(self) -> None:
@@ -65,6 +68,8 @@ class FactsConfig:
             raise ConfigError(f"room_alpha must be >= 0 (VSI-Bench uses 5.0; 0 = convex hull), got {self.room_alpha!r}")
         if self.room_sample_count < 4:
             raise ConfigError(f"room_sample_count must be >= 4 (VSI-Bench uses 10000), got {self.room_sample_count!r}")
+        if not self.outline_tolerance_m >= 0:
+            raise ConfigError(f"outline_tolerance_m must be >= 0 metres (0 keeps every vertex), got {self.outline_tolerance_m!r}")
         if not 0 <= self.outline_decimals <= 9:
             raise ConfigError(f"outline_decimals must be in [0, 9], got {self.outline_decimals!r}")
 
@@ -77,6 +82,7 @@ class FactsConfig:
             "room_alpha": self.room_alpha,
             "room_sample_count": self.room_sample_count,
             "room_sample_seed": self.room_sample_seed,
+            "outline_tolerance_m": self.outline_tolerance_m,
             "outline_decimals": self.outline_decimals,
         }
 
@@ -125,7 +131,10 @@ def extract_facts(scene: Scene, cfg: FactsConfig | None = None) -> SceneFacts:
         objects=tuple(objects),
         distances_m=distances,
         room_area_m2=room.area_m2,
-        room_outline=[np.round(ring, cfg.outline_decimals).tolist() for ring in room.outline],
+        room_outline=[
+            np.round(alpha_geometry.simplify_ring(ring, cfg.outline_tolerance_m), cfg.outline_decimals).tolist()
+            for ring in room.outline
+        ],
         box_method=cfg.box_method,
         distance_method=cfg.distance_method,
         notes=tuple(notes),

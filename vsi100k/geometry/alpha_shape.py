@@ -68,6 +68,57 @@ def alpha_shape_outline(points_xy: np.ndarray, alpha: float = 5.0) -> list[np.nd
     return alpha_shape(points_xy, alpha).outline
 
 
+def simplify_ring(ring: np.ndarray, tolerance_m: float) -> np.ndarray:
+    """Douglas-Peucker simplification of a closed ring (K, 2) (first point repeated last).
+
+    Keeps the vertices needed so that dropped vertices lie within `tolerance_m` of the simplified
+    outline (within twice that next to the loop's first point, which is dropped when it is not a
+    corner); returns a closed ring of at least 4 points (3 corners) when the input has them.
+    """
+    ring = np.asarray(ring, dtype=np.float64)
+    if tolerance_m < 0:
+        raise ValueError(f"tolerance_m must be >= 0, got {tolerance_m!r}")
+    points = ring[:-1]
+    if len(points) <= 3:
+        return ring
+    # Split the loop at its first point and the point farthest from it; simplify both chains.
+    far = int(np.argmax(np.linalg.norm(points - points[0], axis=1)))
+    keep = np.zeros(len(points) + 1, dtype=bool)
+    keep[[0, far, len(points)]] = True
+    closed = np.vstack([points, points[:1]])
+    stack = [(0, far), (far, len(points))]
+    while stack:
+        lo, hi = stack.pop()
+        if hi - lo < 2:
+            continue
+        a, b = closed[lo], closed[hi]
+        inner = closed[lo + 1:hi]
+        chord = b - a
+        length = np.hypot(chord[0], chord[1])
+        if length == 0:
+            dist = np.linalg.norm(inner - a, axis=1)
+        else:
+            dist = np.abs(chord[0] * (inner[:, 1] - a[1]) - chord[1] * (inner[:, 0] - a[0])) / length
+        k = int(np.argmax(dist))
+        if dist[k] > tolerance_m:
+            mid = lo + 1 + k
+            keep[mid] = True
+            stack.extend([(lo, mid), (mid, hi)])
+    kept = closed[keep][:-1]
+    # The loop's first point was kept only because the loop started there: drop it if it is not a corner.
+    if len(kept) > 3 and _point_line_distance(kept[0], kept[-1], kept[1]) <= tolerance_m:
+        kept = kept[1:]
+    return np.vstack([kept, kept[:1]])
+
+
+def _point_line_distance(point: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    chord = b - a
+    length = float(np.hypot(chord[0], chord[1]))
+    if length == 0:
+        return float(np.hypot(*(point - a)))
+    return abs(chord[0] * (point[1] - a[1]) - chord[1] * (point[0] - a[0])) / length
+
+
 def _enclosed(dropped: np.ndarray, neighbors: np.ndarray) -> np.ndarray:
     """(T,) bool: dropped triangles whose edge-connected group of dropped triangles never reaches
     the convex hull (a neighbour index of -1), i.e. holes enclosed by kept triangles."""

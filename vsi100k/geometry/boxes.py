@@ -69,8 +69,12 @@ def min_area_rectangle(points_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
 
 
 def _hull_2d(local: np.ndarray) -> np.ndarray | None:
-    """Convex hull vertices (counter-clockwise) of centred (N, 2) points; None when degenerate."""
+    """Convex hull vertices (counter-clockwise) of centred (N, 2) points; None when they are
+    (nearly) collinear, e.g. a wall seen from above."""
     if len(local) < 3:
+        return None
+    _, _, vt = np.linalg.svd(local, full_matrices=False)
+    if np.ptp(local @ vt[1]) <= FLAT_TOLERANCE_M:
         return None
     try:
         return local[ConvexHull(local).vertices]
@@ -157,13 +161,19 @@ def minimal_oriented_box(points: np.ndarray, engine: str = "open3d") -> Box:
 def _open3d_minimal_box(pts: np.ndarray) -> Box:
     import open3d as o3d
 
+    o3d.utility.set_verbosity_level(o3d.utility.VerbosityLevel.Error)  # the fallback below covers its warning
     vectors = o3d.utility.Vector3dVector(pts)
     try:
         obb = o3d.geometry.OrientedBoundingBox.create_from_points_minimal(vectors, robust=False)
     except RuntimeError:
         obb = o3d.geometry.OrientedBoundingBox.create_from_points_minimal(vectors, robust=True)
-    return canonical_box(np.array(obb.center, dtype=np.float64), np.array(obb.extent, dtype=np.float64),
-                         np.array(obb.R, dtype=np.float64))
+    extent = np.array(obb.extent, dtype=np.float64)
+    if not np.all(np.isfinite(extent)) or np.any(extent <= FLAT_TOLERANCE_M):
+        # Open3D 0.19/0.20 returns an empty box ("Invalid oriented bounding box") for some dense,
+        # box-shaped point sets (many coplanar hull points); the hull-frame search is exact for those.
+        hull = ConvexHull(pts, qhull_options="QJ")
+        return _hull_frame_box(pts[hull.vertices], pts[hull.simplices])
+    return canonical_box(np.array(obb.center, dtype=np.float64), extent, np.array(obb.R, dtype=np.float64))
 
 
 def _hull_frame_box(hull_points: np.ndarray, triangles: np.ndarray) -> Box:

@@ -1,10 +1,12 @@
 """Render colour, depth and instance masks of a mesh from camera poses (Open3D ray casting, CPU).
 
 The mesh goes into one `open3d.t.geometry.RaycastingScene` per scene; rays of several frames are
-cast in one batch. Colour is the hit triangle's colour (mean of its vertex colours) under a head light (Lambert, plus ambient); depth is the z-depth along the optical axis in millimetres
+cast in one batch. Colour is the hit triangle's colour (mean of its vertex colours) under a head
+light (Lambert, plus ambient); depth is the z-depth along the optical axis in millimetres
 (ScanNet's uint16 depth with depth_shift 1000; 0 = no hit); the label image gives, per colour
 pixel, the label of the hit triangle (the instance id for the truth file). Intrinsics follow
-ScanNet's pinhole model: pixel (u, v) looks along ((u - cx) / fx, (v - cy) / fy, 1).
+ScanNet's pinhole model: pixel (u, v) looks along ((u - cx) / fx, (v - cy) / fy, 1). When the
+depth camera is the colour camera downscaled by an integer factor, depth pixels reuse colour rays.
 Open3D is imported inside the renderer so that importing this module stays light.
 """
 

@@ -1,11 +1,12 @@
 """Camera paths through synthetic rooms, like a person sweeping a handheld scanner.
 
 Pure numpy, no I/O. The walkable floor is a 10 cm grid of points at least `clearance_m` from
-walls and furniture footprints; the path starts at the layout's free camera spot and visits a few
-far-apart walkable points along grid shortest paths, smoothed. Along it the camera (1.3-1.6 m
-high) turns more than once around, pitching down to see tables and floor, so that most objects
-are seen at some point. Poses are camera-to-world in the ALIGNED frame with ScanNet's (OpenCV)
-camera axes: x right, y down, z forward; the writer moves them into the raw frame.
+furniture footprints and `wall_clearance_m` from walls; the path starts at the layout's free
+camera spot and visits a few far-apart walkable points along grid shortest paths, smoothed. Along
+it the camera (1.3-1.6 m high) turns more than once around, pitching down to see tables and
+floor, so that most objects are seen at some point. Poses are camera-to-world in the ALIGNED
+frame with ScanNet's (OpenCV) camera axes: x right, y down, z forward; the writer moves them into
+the raw frame.
 """
 
 from __future__ import annotations
@@ -25,13 +26,15 @@ class TrajectoryConfig:
 
     frame_interval_us: time between frames (41_667 us = 24 fps).
     height_m: (min, max) camera height above the floor.
-    clearance_m: minimum distance of the camera path from walls and furniture footprints.
+    clearance_m: minimum distance of the camera path from furniture footprints.
+    wall_clearance_m: minimum distance from walls (larger, so that views show more than a wall).
     turns: (min, max) full turns of the heading over the whole video.
     """
 
     frame_interval_us: int = 41_667
     height_m: tuple[float, float] = (1.3, 1.6)
     clearance_m: float = 0.3
+    wall_clearance_m: float = 0.6
     turns: tuple[float, float] = (1.1, 1.6)
     grid_m: float = 0.1
 
@@ -42,6 +45,8 @@ class TrajectoryConfig:
             raise ValueError(f"height_m must be (min, max) within [0.5, 2.2] m (got {self.height_m})")
         if not 0.1 <= self.clearance_m <= 0.6:
             raise ValueError(f"clearance_m must be in [0.1, 0.6] m (got {self.clearance_m})")
+        if not self.clearance_m <= self.wall_clearance_m <= 1.5:
+            raise ValueError(f"wall_clearance_m must be in [clearance_m, 1.5] m (got {self.wall_clearance_m})")
         if not 0 < self.turns[0] <= self.turns[1]:
             raise ValueError(f"turns must be (min, max) with 0 < min <= max (got {self.turns})")
 
@@ -75,8 +80,14 @@ def look_pose(position: np.ndarray, yaw_rad: float, pitch_rad: float, roll_rad: 
     return pose
 
 
-def walkable_grid(layout: Layout, clearance_m: float, grid_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Walkable floor points: (H, W) bool mask and (H, W, 2) xy of the cell centres (metres)."""
+def walkable_grid(layout: Layout, clearance_m: float, grid_m: float,
+                  wall_clearance_m: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Walkable floor points: (H, W) bool mask and (H, W, 2) xy of the cell centres (metres).
+
+    A point is walkable when it is inside the room, `wall_clearance_m` (default: `clearance_m`)
+    from every wall and `clearance_m` from every furniture footprint.
+    """
+    wall_clearance_m = clearance_m if wall_clearance_m is None else wall_clearance_m
     room = layout.room
     x0, y0, x1, y1 = room.bounds
     xs = np.arange(x0 + grid_m / 2, x1, grid_m)
@@ -90,7 +101,7 @@ def walkable_grid(layout: Layout, clearance_m: float, grid_m: float) -> tuple[np
     for start, end in room.walls():
         d = end - start
         t = np.clip(((pts - start) @ d) / (d @ d), 0.0, 1.0)
-        free &= np.linalg.norm(pts - (start + t[:, None] * d), axis=1) >= clearance_m
+        free &= np.linalg.norm(pts - (start + t[:, None] * d), axis=1) >= wall_clearance_m
     for obj in layout.objects:
         box = obj.yaw_box()
         c, s = math.cos(box.yaw_rad), math.sin(box.yaw_rad)
@@ -138,7 +149,7 @@ def _reachable(free: np.ndarray, start: tuple[int, int]) -> np.ndarray:
 
 def plan_path(layout: Layout, rng: np.random.Generator, cfg: TrajectoryConfig) -> np.ndarray:
     """(M, 2) smoothed xy path over walkable floor, starting at the layout's camera spot."""
-    free, xy = walkable_grid(layout, cfg.clearance_m, cfg.grid_m)
+    free, xy = walkable_grid(layout, cfg.clearance_m, cfg.grid_m, cfg.wall_clearance_m)
     spot = np.asarray(layout.room.camera_spot)
     dist = np.linalg.norm(xy - spot, axis=-1)
     if not free.any():
@@ -193,4 +204,5 @@ def generate_trajectory(layout: Layout, n_frames: int, rng: np.random.Generator,
     jitter[0] = 0
     color_ts = np.arange(n_frames, dtype=np.int64) * cfg.frame_interval_us + jitter
     depth_ts = color_ts + rng.integers(0, spread + 1, n_frames)
-    return Trajectory(poses=poses, color_timestamps_us=color_ts.astype(np.int64), depth_timestamps_us=depth_ts.astype(np.int64))
+    return Trajectory(poses=poses, color_timestamps_us=color_ts.astype(np.int64),
+                      depth_timestamps_us=depth_ts.astype(np.int64))

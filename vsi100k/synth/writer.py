@@ -192,7 +192,8 @@ def annotate(mesh: RoomMesh, layout: Layout, rng: np.random.Generator, cfg: Synt
     for position, owner in enumerate(order):
         owner_instance[owner] = position + 1
         segments = tuple(int(s) for s in np.unique(mesh.seg_indices[mesh.owner == owner]))
-        groups.append(SegGroup(id=position, object_id=position, segments=segments, label=_owner_label(mesh.owners[owner], layout)))
+        label = _owner_label(mesh.owners[owner], layout)
+        groups.append(SegGroup(id=position, object_id=position, segments=segments, label=label))
     n_duplicated = 0
     if len(groups) >= 2 and rng.random() < cfg.duplicate_fault_rate:
         first = int(rng.integers(len(groups) // 3, len(groups) - 1))
@@ -272,8 +273,10 @@ def _metadata(cfg: SynthConfig, scene_type: str, n_frames: int) -> dict[str, str
     return {
         "colorHeight": str(color.height), "colorWidth": str(color.width),
         "depthHeight": str(depth.height), "depthWidth": str(depth.width),
-        "fx_color": f"{color.fx:.6f}", "fy_color": f"{color.fy:.6f}", "mx_color": f"{color.cx:.6f}", "my_color": f"{color.cy:.6f}",
-        "fx_depth": f"{depth.fx:.6f}", "fy_depth": f"{depth.fy:.6f}", "mx_depth": f"{depth.cx:.6f}", "my_depth": f"{depth.cy:.6f}",
+        "fx_color": f"{color.fx:.6f}", "fy_color": f"{color.fy:.6f}",
+        "mx_color": f"{color.cx:.6f}", "my_color": f"{color.cy:.6f}",
+        "fx_depth": f"{depth.fx:.6f}", "fy_depth": f"{depth.fy:.6f}",
+        "mx_depth": f"{depth.cx:.6f}", "my_depth": f"{depth.cy:.6f}",
         "colorToDepthExtrinsics": " ".join(f"{v:.6f}" for v in np.eye(4).reshape(-1)),
         "numColorFrames": str(n_frames), "numDepthFrames": str(n_frames), "numIMUmeasurements": "0",
         "sceneType": scene_type,

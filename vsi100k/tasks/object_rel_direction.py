@@ -21,8 +21,8 @@ A candidate triple (A, B, C) is dropped, in this order, with the reason:
     "back_dropped"                easy only: C is in the back sector;
     "corners_span_sectors"        more than direction_max_corners_outside (2) of C's 8 box corners lie
                                   in a sector other than C's centre's (for easy, "back" counts as other).
-Each non-unique category is counted once as "not_unique"; a scene with fewer than three unique
-categories yields one "too_few_unique".
+Each non-unique category is counted once as "not_unique", each unique one whose box is under 1 cm
+once as "degenerate_box"; a scene with fewer than three usable categories yields one "too_few_unique".
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from vsi100k.tasks.options import LetterBalancer
 from vsi100k.tasks.templates import load_template
 
 SLOTS = ("positioning_object", "orienting_object", "querying_object")
+MIN_BOX_SIZE_M = 0.01  # a box below 1 cm has no meaningful centre or corners
 ANSWER_KIND = "choice"
 
 
@@ -108,7 +109,12 @@ def generate_level(
     index = CategoryIndex(facts)
     for _ in index.non_unique_categories():
         yield Skip(qtype, "not_unique")
-    names = index.unique_categories()
+    names = []
+    for name in index.unique_categories():
+        if facts.box(index.instance(name)).size_m < MIN_BOX_SIZE_M:
+            yield Skip(qtype, "degenerate_box", name)  # no usable centre or corners
+        else:
+            names.append(name)
     if len(names) < 3:
         yield Skip(qtype, "too_few_unique")
         return
