@@ -5,7 +5,7 @@ with 1 worker and with 2 workers into separate output and cache folders, and a w
 scenes cached). Prints scenes per minute, questions per second, the 2-worker speedup, and checks
 that both outputs are byte-identical.
 
-    python bench/build_speed.py --scenes 20 --frames 16
+    python bench/build_speed.py --scenes 20 --frames 16 --workdir /tmp/vsi100k-bench
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenes", type=int, default=20, help="synthetic scenes to build")
     parser.add_argument("--frames", type=int, default=16, help="frames sampled per scene")
+    parser.add_argument("--stream-frames", type=int, default=48, help="rendered frames per synthetic scan")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None, help="keep files here (default: a temporary folder)")
     args = parser.parse_args()
@@ -51,7 +52,7 @@ def main() -> None:
     scenes = workdir / "scenes"
     if not scenes.is_dir():
         started = time.perf_counter()
-        generate_scenes(scenes, args.scenes, args.seed)
+        generate_scenes(scenes, args.scenes, args.seed, n_frames=args.stream_frames)
         print(f"generated {args.scenes} synthetic scenes in {time.perf_counter() - started:.1f} s")
     runs = {}
     for workers in (1, 2):

@@ -135,6 +135,23 @@ def test_objects_ids_categories_and_notes():
     )
 
 
+def test_objects_with_few_vertices_get_flat_boxes_and_a_note():
+    scene = make_scene()
+    extra = np.array([[2.0, 1.5, 0.3], [2.3, 1.5, 0.3], [2.1, 1.6, 0.3]], dtype=np.float32)
+    tiny = Scene(scene.scene_id, scene.directory, np.concatenate([scene.vertices, extra]),
+                 np.concatenate([scene.colors, scene.colors[:3]]), scene.faces,
+                 np.concatenate([scene.seg_indices, [500, 500, 500]]),
+                 scene.seg_groups + (SegGroup(9, 9, (500,), "clock"),), scene.axis_alignment)
+    facts = extract_facts(tiny)
+    clock = facts.object(7)
+    assert (clock.category, clock.vertex_count) == ("clock", 3)
+    # a flat triangle: the smallest rectangle lies along its 0.3 m side (area 0.03 m2, the others 0.036, 0.045)
+    np.testing.assert_allclose(clock.boxes["oriented"].extent, [0.3, 0.1, 0.0], atol=1e-6)
+    np.testing.assert_allclose(clock.boxes["oriented"].center, [2.15, 1.55, 0.3], atol=1e-6)
+    assert facts.notes == ("1 objects have fewer than 4 vertices (flat boxes): 7 ('clock', 3)",)
+    assert (2, 7) in facts.distances_m
+
+
 def test_boxes_match_the_built_objects():
     facts = extract_facts(make_scene())
     for (label, center, size, yaw), obj in zip(OBJECTS, facts.objects[1:]):
