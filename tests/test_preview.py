@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
-from dataset_support import N_FRAMES, OBJECTS, hand_build  # noqa: F401
+from dataset_support import N_FRAMES, hand_build  # noqa: F401
 
 from vsi100k.preview.page import MapProjection, convex_hull, map_svg, write_preview
 
