@@ -270,3 +270,18 @@ def test_numpy_engine_is_exact_for_boxes_and_close_to_open3d():
     assert inside_box(minimal_oriented_box(noisy, engine="numpy"), noisy)
     with pytest.raises(ValueError, match="unknown oriented-box engine 'cgal'; choose one of open3d, numpy"):
         minimal_oriented_box(pts, engine="cgal")
+
+
+def test_open3d_engine_recovers_dense_grid_boxes_it_cannot_box():
+    """Open3D returns an empty box for dense box-surface grids (many coplanar hull points); the
+    default engine then falls back to the hull-frame search, exact for such boxes."""
+    import open3d as o3d
+
+    truth = Box(center=np.array([1.0, 2.0, 0.5]), extent=np.array([1.3, 0.7, 0.4]), rotation=yaw_matrix(0.35))
+    pts = box_surface_grid(truth, 0.05).astype(np.float32).astype(np.float64)  # as read from a PLY
+    raw = o3d.geometry.OrientedBoundingBox.create_from_points_minimal(o3d.utility.Vector3dVector(pts))
+    assert np.any(np.asarray(raw.extent) <= 1e-4)  # the Open3D failure this guards against
+    box = minimal_oriented_box(pts)
+    np.testing.assert_allclose(box.extent, [1.3, 0.7, 0.4], atol=1e-6)
+    np.testing.assert_allclose(box.center, truth.center, atol=1e-6)
+    assert inside_box(box, pts, tol=1e-6)

@@ -254,12 +254,12 @@ class _Placer:
         spot = room.camera_spot
         self.keepouts: list[YawBox] = [YawBox((float(spot[0]), float(spot[1]), room.height_m / 2),
                                               (2 * r, 2 * r, room.height_m), 0.0)]
-        if room.notch is not None:
+        if room.notch is not None:  # the notch of an L is outside the room: a tall box to stay away from
             x0, y0, x1, y1 = room.notch
-            self.keepouts_solid = [YawBox(((x0 + x1) / 2, (y0 + y1) / 2, room.height_m / 2),
+            self.outside_boxes = [YawBox(((x0 + x1) / 2, (y0 + y1) / 2, room.height_m / 2),
                                           (x1 - x0, y1 - y0, room.height_m + 2.0), 0.0)]
         else:
-            self.keepouts_solid = []
+            self.outside_boxes = []
 
     # ---- candidates ----
     def place(self, kind: FurnitureKind) -> bool:
@@ -345,7 +345,7 @@ class _Placer:
         if lo[2] < -1e-9 or hi[2] > self.room.height_m - 0.05:
             return False
         box = candidate.yaw_box()
-        if self.keepouts_solid and _distances(box, self.keepouts_solid).min() < margin:
+        if self.outside_boxes and _distances(box, self.outside_boxes).min() < margin:
             return False
         if _distances(box, self.keepouts).min() <= 0.0:
             return False
