@@ -1,7 +1,7 @@
 """Bounding boxes of point sets: axis-aligned, gravity-aligned (yaw only) and minimal oriented.
 
 All functions take (N, 3) points in metres (aligned frame, z up) and return a
-`vsi100k.facts.schema.Box` whose `extent` holds full side lengths along the columns of `rotation`.
+`vsi100k.geometry.box.Box` whose `extent` holds full side lengths along the columns of `rotation`.
 Rotations are proper (det +1). Open3D is imported only by `minimal_oriented_box`.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
-from vsi100k.facts.schema import BOX_METHODS, Box
+from vsi100k.geometry.box import BOX_METHODS, Box
 
 # Point sets thinner than this across their flattest direction are flat (metres): no scan is that
 # smooth, and Qhull (inside Open3D) only warns about or fails on such sets.

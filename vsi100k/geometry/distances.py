@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.spatial import cKDTree
 
-from vsi100k.facts.schema import Box
+from vsi100k.geometry.box import Box
 
 DEFAULT_GRID_STEP_M = 0.05
 _PATCH_SIDE = 8  # samples per patch side: 8 x 8 samples, about 0.35 m x 0.35 m at 5 cm
