@@ -124,3 +124,33 @@ def finish_run(trainer, processor, cfg: TrainConfig, extra: dict | None = None) 
         (output_dir / CONFIG_FILE).write_text(json.dumps(cfg.to_dict(), indent=2) + "\n", encoding="utf-8")
         (output_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
+
+
+def optimisation_args(cfg: TrainConfig) -> dict[str, Any]:
+    """Trainer arguments GRPO and SFT share: optimiser, schedule, precision, logging and
+    checkpoints, every TRL/transformers default that matters pinned."""
+    use_bf16 = cfg.dtype == "bfloat16" and not cfg.use_cpu
+    return dict(
+        per_device_train_batch_size=cfg.per_device_batch_size,
+        gradient_accumulation_steps=cfg.gradient_accumulation_steps,
+        num_train_epochs=cfg.num_train_epochs,
+        max_steps=cfg.max_steps,
+        lr_scheduler_type=cfg.lr_scheduler_type,
+        warmup_steps=cfg.warmup_ratio,
+        weight_decay=cfg.weight_decay,
+        max_grad_norm=cfg.max_grad_norm,
+        optim="adamw_torch",
+        seed=cfg.seed,
+        data_seed=cfg.seed,
+        gradient_checkpointing=cfg.gradient_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if cfg.gradient_checkpointing else None,
+        bf16=use_bf16,
+        fp16=False,
+        use_cpu=cfg.use_cpu,
+        model_init_kwargs={"dtype": cfg.dtype, "attn_implementation": cfg.attn_implementation},
+        logging_steps=cfg.logging_steps,
+        save_strategy="steps",
+        save_steps=cfg.save_steps,
+        save_total_limit=cfg.save_total_limit,
+        report_to=report_to(cfg),
+    )

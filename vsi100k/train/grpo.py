@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vsi100k.errors import ConfigError
-from vsi100k.train.common import finish_run, freeze_vision_tower, load_processor, lora_config, metrics_logger, report_to
+from vsi100k.train.common import (
+    finish_run, freeze_vision_tower, load_processor, lora_config, metrics_logger, optimisation_args,
+)
 from vsi100k.train.config import TrainConfig
 from vsi100k.train.data import training_dataset
 from vsi100k.train.rewards import reward_functions
@@ -30,7 +32,6 @@ def grpo_args(cfg: TrainConfig, num_processes: int = 1):
             "optimiser step must hold whole groups of rollouts; e.g. 2 x 7 on one GPU for 14 generations"
         )
     _, weights = reward_functions(cfg.prompt_mode, cfg.numeric_reward, cfg.format_weight)
-    use_bf16 = cfg.dtype == "bfloat16" and not cfg.use_cpu
     return GRPOConfig(
         output_dir=str(cfg.output_dir),
         # the paper's values
@@ -69,30 +70,7 @@ def grpo_args(cfg: TrainConfig, num_processes: int = 1):
         vllm_gpu_memory_utilization=cfg.vllm_gpu_memory_utilization,
         # data: keep target/target_kind/images for the rewards and the processor
         remove_unused_columns=False,
-        # optimisation
-        per_device_train_batch_size=cfg.per_device_batch_size,
-        gradient_accumulation_steps=cfg.gradient_accumulation_steps,
-        num_train_epochs=cfg.num_train_epochs,
-        max_steps=cfg.max_steps,
-        lr_scheduler_type=cfg.lr_scheduler_type,
-        warmup_steps=cfg.warmup_ratio,
-        weight_decay=cfg.weight_decay,
-        max_grad_norm=cfg.max_grad_norm,
-        optim="adamw_torch",
-        seed=cfg.seed,
-        data_seed=cfg.seed,
-        gradient_checkpointing=cfg.gradient_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if cfg.gradient_checkpointing else None,
-        bf16=use_bf16,
-        fp16=False,
-        use_cpu=cfg.use_cpu,
-        model_init_kwargs={"dtype": cfg.dtype, "attn_implementation": cfg.attn_implementation},
-        # logging and checkpoints
-        logging_steps=cfg.logging_steps,
-        save_strategy="steps",
-        save_steps=cfg.save_steps,
-        save_total_limit=cfg.save_total_limit,
-        report_to=report_to(cfg),
+        **optimisation_args(cfg),
         log_completions=False,
         dataloader_num_workers=0,
         **cfg.extra,

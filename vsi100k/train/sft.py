@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vsi100k.errors import ConfigError
-from vsi100k.train.common import finish_run, freeze_vision_tower, load_processor, lora_config, metrics_logger, report_to
+from vsi100k.train.common import (
+    finish_run, freeze_vision_tower, load_processor, lora_config, metrics_logger, optimisation_args,
+)
 from vsi100k.train.config import TrainConfig
 from vsi100k.train.data import training_dataset
 
@@ -19,7 +21,6 @@ def sft_args(cfg: TrainConfig):
     """The `trl.SFTConfig` of a run; TRL defaults that matter for vision data are pinned."""
     from trl import SFTConfig
 
-    use_bf16 = cfg.dtype == "bfloat16" and not cfg.use_cpu
     return SFTConfig(
         output_dir=str(cfg.output_dir),
         learning_rate=cfg.learning_rate,
@@ -33,28 +34,7 @@ def sft_args(cfg: TrainConfig):
         shuffle_dataset=True,
         remove_unused_columns=False,
         dataset_kwargs={"skip_prepare_dataset": True},
-        per_device_train_batch_size=cfg.per_device_batch_size,
-        gradient_accumulation_steps=cfg.gradient_accumulation_steps,
-        num_train_epochs=cfg.num_train_epochs,
-        max_steps=cfg.max_steps,
-        lr_scheduler_type=cfg.lr_scheduler_type,
-        warmup_steps=cfg.warmup_ratio,
-        weight_decay=cfg.weight_decay,
-        max_grad_norm=cfg.max_grad_norm,
-        optim="adamw_torch",
-        seed=cfg.seed,
-        data_seed=cfg.seed,
-        gradient_checkpointing=cfg.gradient_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if cfg.gradient_checkpointing else None,
-        bf16=use_bf16,
-        fp16=False,
-        use_cpu=cfg.use_cpu,
-        model_init_kwargs={"dtype": cfg.dtype, "attn_implementation": cfg.attn_implementation},
-        logging_steps=cfg.logging_steps,
-        save_strategy="steps",
-        save_steps=cfg.save_steps,
-        save_total_limit=cfg.save_total_limit,
-        report_to=report_to(cfg),
+        **optimisation_args(cfg),
         dataloader_num_workers=0,
         **cfg.extra,
     )
