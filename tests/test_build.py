@@ -324,6 +324,30 @@ def test_changed_setting_misses_the_cache_and_damaged_entries_are_recomputed(dem
     assert run_build(cfg, progress=False).scenes_computed == 1
 
 
+def test_unexpected_error_fails_one_scene_without_caching_it(demo, tmp_path, monkeypatch):
+    import vsi100k.build.pipeline as pipeline
+
+    root, _, _ = demo
+    first, second = _scene_ids(demo)[:2]
+    scenes = _small_root(root, tmp_path, [first, second])
+    real = pipeline.compute_scene
+
+    def flaky(job, cfg):
+        if job.scene_id == second:
+            raise TypeError("boom")
+        return real(job, cfg)
+
+    monkeypatch.setattr(pipeline, "compute_scene", flaky)
+    cfg = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", n_frames=4)
+    result = run_build(cfg, progress=False)
+    assert result.report["failed_scenes"] == [
+        {"scene": second, "reason": "internal error (TypeError: boom); not cached, retried on the next build"}]
+    assert result.report["scenes"]["ok"] == 1 and result.problems == []
+    monkeypatch.setattr(pipeline, "compute_scene", real)
+    retried = run_build(cfg, progress=False)
+    assert (retried.scenes_computed, retried.scenes_cached) == (1, 1) and retried.report["scenes"]["failed"] == 0
+
+
 # ---- leakage guard ----
 def test_val_scenes_in_train_are_refused_unless_overridden(demo, tmp_path):
     from vsi100k.scannet import read_split_lists
@@ -377,6 +401,13 @@ def test_command_spells_out_every_setting():
         "--frame-height 480 --box-method oriented --distance-method box_grid --no-visibility --split validation "
         "--max-scenes 3")
     assert "workers" not in cfg.settings()  # parallelism does not change the output
+
+
+def test_demo_needs_a_scene(tmp_path):
+    from vsi100k.build.demo import ensure_demo_scenes
+
+    with pytest.raises(ValueError, match="demo scenes: 0; the demo needs at least 1 scene"):
+        ensure_demo_scenes(0, cache_dir=tmp_path)
 
 
 def test_no_scenes_is_an_error(tmp_path):

@@ -170,6 +170,13 @@ def test_loader_errors(tmp_path, hand_build):
         read_local_scene(tmp_path, "scene0000_00")
 
 
+def test_scene_frames_refuse_a_scene_stored_twice():
+    from vsi100k.dataset.load import SceneFrames
+
+    with pytest.raises(ValueError, match="frames split train: a scene has more than one frames row"):
+        SceneFrames({"scene_name": ["scene0000_00", "scene0000_00"]}, "train")
+
+
 def test_read_local_scene(hand_build):
     out, _ = hand_build
     questions, frames = read_local_scene(out, "scene0100_00")
@@ -218,6 +225,20 @@ def test_schema_mismatch_is_reported(hand_build):
     assert "data/questions/room_size_estimation/train-00000-of-00001.parquet: schema mismatch: unexpected column(s) split" in problems
     assert ("data/questions/object_counting/train-00000-of-00001.parquet: schema mismatch: column instance_ids is "
             "list<element: int64>, expected list<item: int32>") in problems
+
+
+def test_unreadable_and_reordered_shards_are_reported(hand_build):
+    out, _ = hand_build
+    (out / "data/questions/room_size_estimation/validation-00000-of-00001.parquet").write_bytes(b"not parquet")
+    path = out / "data/questions/object_counting/validation-00000-of-00001.parquet"
+    table = pq.read_table(path)
+    pq.write_table(table.select(list(reversed(table.column_names))), path)
+    problems = validate_output(out)
+    assert problems[0].startswith(
+        "data/questions/object_counting/validation-00000-of-00001.parquet: schema mismatch: columns are in the order "
+        "instance_ids, answer_kind,")
+    assert problems[1].startswith(
+        "data/questions/room_size_estimation/validation-00000-of-00001.parquet: schema mismatch: unreadable parquet (")
 
 
 def test_bad_frames_rows_are_reported(hand_build):

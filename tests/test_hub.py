@@ -172,6 +172,30 @@ def test_cli_push_never_prints_the_token(hand_build, monkeypatch):
     assert "--token" not in help_text
 
 
+def test_cli_dry_run_and_refusal(hand_build, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from vsi100k.cli.app import app
+
+    out, report = hand_build
+    monkeypatch.setattr(hub, "default_client", lambda: pytest.fail("a dry run must not create a Hub client"))
+    runner = CliRunner()
+    dest = tmp_path / "tree"
+    result = runner.invoke(app, ["push", str(out), "--repo-id", "me/vsi100k", "--dry-run", "--dry-run-dir", str(dest)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert f"dry run: {len(_local_tree(out))} files written to {dest} (nothing uploaded)" in text
+    assert f"would push to me/vsi100k (private): vsi100k {__version__}: 12 questions from 3 scenes" in text
+    assert {p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()} == _local_tree(out)
+    default = runner.invoke(app, ["push", str(out), "--repo-id", "me/vsi100k", "--dry-run", "--public"])
+    assert default.exit_code == 0 and (out.parent / "out.push-dry-run" / "README.md").is_file()
+    (out / "data/frames/train-00000-of-00001.parquet").unlink()
+    refused = runner.invoke(app, ["push", str(out), "--repo-id", "me/vsi100k", "--dry-run", "--dry-run-dir", str(tmp_path / "t2")])
+    assert refused.exit_code == 1
+    assert "the dataset failed validation" in refused.output and "config frames, split train: no shard matches" in refused.output
+    assert not (tmp_path / "t2").exists()
+
+
 def _network_ok() -> bool:
     try:
         socket.create_connection(("huggingface.co", 443), timeout=3).close()

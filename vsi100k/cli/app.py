@@ -24,6 +24,3 @@ from vsi100k.cli import train_cmd, eval_cmd  # noqa: E402,F401
 def main() -> None:
     app()
 
-
-if __name__ == "__main__":
-    main()

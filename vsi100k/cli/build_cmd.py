@@ -75,7 +75,7 @@ def build(
 
     Examples:
 
-      vsi100k build                                      # the built-in demo on synthetic scenes
+      vsi100k build    # the built-in demo: synthetic scenes, then the dataset
 
       vsi100k build --scenes /data/scannet --out ./vsi100k-data --workers 8
 
@@ -178,8 +178,11 @@ def push(
         Optional[Path], typer.Option(file_okay=False, help="Where --dry-run writes (default: <OUT_DIR>.push-dry-run).")
     ] = None,
 ) -> None:
-    """Publish a validated build on the Hugging Face Hub: repo, branch, then one commit (card first,
-    then data) tagged with the vsi100k version. The token comes from HF_TOKEN or `hf auth login`.
+    """Publish a validated build on the Hugging Face Hub (or write the upload tree with --dry-run).
+
+    Order: create the repo (privacy applied at creation), the branch if --revision is given, then one
+    commit adding the card first and the data after it, tagged with the vsi100k version. The token
+    comes from HF_TOKEN or `hf auth login`; it is never an option and never printed.
 
     Examples:
 
@@ -214,8 +217,10 @@ def preview(
         Optional[Path], typer.Option(dir_okay=False, help="HTML file to write (default: OUT_DIR/preview/<scene>.html).")
     ] = None,
 ) -> None:
-    """Write an HTML page of one scene: top-down map, sampled frames, questions with answers
-    (click a question to highlight its objects). Open it in any browser; it needs no network.
+    """Write an HTML page of one built scene: top-down map, sampled frames, questions with answers.
+
+    Click a question to highlight its objects on the map. The page is self-contained: open it in any
+    browser, no network needed.
 
     Example:
 

@@ -66,7 +66,7 @@ def train(
 
       vsi100k train --data user/vsi100k --model Qwen/Qwen2-VL-2B-Instruct -o runs/sft --method sft --prompt-mode vanilla
 
-      accelerate launch --num_processes 4 -m vsi100k.cli.app train --data ./build --model ... -o runs/grpo
+      accelerate launch --num_processes 4 -m vsi100k train --data ./build --model ... -o runs/grpo
     """
     from vsi100k.train.config import TrainConfig
 
