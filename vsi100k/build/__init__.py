@@ -1,0 +1,1 @@
+"""The build orchestrator: scenes -> facts -> frames -> questions -> dataset, resumable and parallel."""

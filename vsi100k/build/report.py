@@ -1,0 +1,132 @@
+"""The build report: scenes ok / failed (with reasons), questions per type, rejected candidates per
+reason, answer distributions and published sizes. Written as build_report.json, printed as a table,
+and the source of every number in the dataset card.
+
+The JSON holds only what the inputs and settings determine (no timings, no cache hits), so a resumed
+build writes the same bytes as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from statistics import median
+
+from vsi100k import __version__
+from vsi100k.dataset.schema import REPORT_FILE, SPLITS
+from vsi100k.dataset.write import WrittenDataset
+
+TOP_ANSWERS = 5
+
+
+def answer_stats(rows: Iterable[Mapping]) -> dict[str, dict]:
+    """Per question type: for choice types the correct-letter counts and the most frequent answers;
+    for number types min / median / mean / max of the answer."""
+    by_type: dict[str, list[Mapping]] = {}
+    for row in rows:
+        by_type.setdefault(row["question_type"], []).append(row)
+    stats: dict[str, dict] = {}
+    for question_type in sorted(by_type):
+        group = by_type[question_type]
+        if group[0]["answer_kind"] == "choice":
+            letters = Counter(row["ground_truth"] for row in group)
+            answers = Counter(row["answer"] for row in group)
+            top = sorted(answers.items(), key=lambda item: (-item[1], item[0]))[:TOP_ANSWERS]
+            stats[question_type] = {
+                "kind": "choice",
+                "letters": dict(sorted(letters.items())),
+                "top_answers": [[answer, n] for answer, n in top],
+            }
+        else:
+            values = [float(row["answer"]) for row in group]
+            stats[question_type] = {
+                "kind": "number",
+                "min": min(values),
+                "median": float(median(values)),
+                "mean": round(sum(values) / len(values), 6),
+                "max": max(values),
+            }
+    return stats
+
+
+def size_stats(written: WrittenDataset, questions_per_scene: Mapping[str, int], frame_bytes_per_scene: Mapping[str, int]) -> dict:
+    """Published bytes against the frames' own bytes, and what embedding frames per question would cost."""
+    published = written.question_bytes + written.frame_shard_bytes
+    embedded = written.question_bytes + sum(
+        n * frame_bytes_per_scene.get(scene, 0) for scene, n in questions_per_scene.items()
+    )
+    frames = written.frame_image_bytes
+    return {
+        "frame_image_bytes": frames,
+        "frame_shard_bytes": written.frame_shard_bytes,
+        "question_shard_bytes": written.question_bytes,
+        "published_bytes": published,
+        "published_over_frames": round(published / frames, 6) if frames else 0.0,
+        "embedded_estimate_bytes": embedded,
+        "embedded_over_published": round(embedded / published, 6) if published else 0.0,
+    }
+
+
+def make_report(
+    *,
+    build_id: str,
+    command: str,
+    settings: Mapping,
+    scene_splits: Mapping[str, str],
+    failed: Mapping[str, str],
+    question_rows: Mapping[str, list[Mapping]],
+    skipped: Mapping[str, Mapping[str, int]],
+    written: WrittenDataset,
+    frame_bytes_per_scene: Mapping[str, int],
+    leakage_override: bool,
+    overridden_scenes: Iterable[str] = (),
+) -> dict:
+    """Assemble the report.
+
+    scene_splits: scene id -> split of every scene that was built. failed: scene id -> reason.
+    question_rows: split -> question rows. skipped: question type -> reason -> dropped candidates.
+    """
+    all_rows = [row for split in SPLITS for row in question_rows.get(split, [])]
+    per_scene = Counter(row["scene_name"] for row in all_rows)
+    by_split = Counter(scene_splits.values())
+    return {
+        "vsi100k_version": __version__,
+        "build_id": build_id,
+        "command": command,
+        "settings": dict(settings),
+        "scenes": {
+            "total": len(scene_splits) + len(failed),
+            "ok": len(scene_splits),
+            "failed": len(failed),
+            "by_split": {split: by_split[split] for split in SPLITS if by_split[split]},
+        },
+        "failed_scenes": [{"scene": scene, "reason": failed[scene]} for scene in sorted(failed)],
+        "questions": {
+            "total": len(all_rows),
+            "by_type": {t: dict(c) for t, c in sorted(written.question_counts.items())},
+        },
+        "frames": {"by_split": dict(written.frame_counts)},
+        "skipped": {t: dict(sorted(r.items())) for t, r in sorted(skipped.items()) if r},
+        "answers": answer_stats(all_rows),
+        "sizes": size_stats(written, per_scene, frame_bytes_per_scene),
+        "leakage": {"override": bool(leakage_override), "overridden_scenes": sorted(overridden_scenes)},
+        "shards": [{"path": s.path, "rows": s.rows, "size_bytes": s.size_bytes} for s in written.shards],
+    }
+
+
+def write_report(out_dir: Path, report: Mapping) -> Path:
+    """Write build_report.json (sorted keys, temporary name then rename)."""
+    path = Path(out_dir) / REPORT_FILE
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def read_report(out_dir: Path) -> dict:
+    path = Path(out_dir) / REPORT_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no build report (is this a `vsi100k build` output folder?)")
+    return json.loads(path.read_text())
