@@ -1,9 +1,11 @@
 """Close the loop on CPU: GRPO (beta > 0) and SFT steps on a tiny Qwen2-VL, then evaluation printing the table.
 
 The tiny model (tests/tiny_model.py) is built from a config and a locally trained tokenizer, saved to
-a folder and loaded by path, as TRL does for the KL reference model. The data is a small build in the
-dataset contract's layout (tests/tiny_build.py) and a small VSI-Bench-layout folder with mp4s.
-Configuration and data errors are tested here too (fast).
+a folder and loaded by path, as TRL does for the KL reference model. The training and validation data
+is a real demo build (`vsi100k.build.demo.run_demo`: synthetic ScanNet scans through the normal
+build), small enough to build in seconds; expected counts come from its own build report. Only the
+VSI-Bench-layout folder with mp4s is hand-made (tests/tiny_build.py). Configuration and data errors
+are tested here too (fast).
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from tiny_build import write_tiny_build, write_tiny_vsibench
+from tiny_build import write_tiny_vsibench
 from tiny_model import save_tiny_qwen2_vl
+from vsi100k.build.demo import run_demo
 from vsi100k.errors import ConfigError, SceneError
 from vsi100k.evaluate.config import EvalConfig
-from vsi100k.evaluate.scoring import score_prediction, summarize
+from vsi100k.evaluate.scoring import TASKS, score_prediction, summarize, task_of
 from vsi100k.train.config import TrainConfig
 
 TASK_HEADINGS = (
@@ -32,6 +35,12 @@ TASK_HEADINGS = (
     "Appr. Order",
     "Overall",
 )
+# The demo's synthetic scans: scene0000_00, scene0001_00, scene0001_01 and scene0002_00 are ScanNet-train
+# rooms, scene0003_00 the first ScanNet-val one, so 5 scenes give both a train and a validation split.
+DEMO_SCENES = 5
+DEMO_STREAM_FRAMES = 16  # rendered RGB-D frames per synthetic scan (rendering dominates the build)
+DEMO_FRAMES = 4  # frames sampled and stored per scene
+DEMO_FRAME_SIZE = (64, 48)  # stored frames fit this box: a few vision tokens each for the tiny model
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +49,33 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def build_dir(tmp_path_factory) -> Path:
-    return write_tiny_build(tmp_path_factory.mktemp("build"))
+def demo_build(tmp_path_factory):
+    """The built-in demo on 5 synthetic scenes with 4 small frames each, built once for this module."""
+    root = tmp_path_factory.mktemp("demo")
+    result, _ = run_demo(
+        DEMO_SCENES,
+        out_dir=root / "out",
+        cache_dir=root / "cache",
+        progress=False,
+        stream_frames=DEMO_STREAM_FRAMES,
+        n_frames=DEMO_FRAMES,
+        frame_width=DEMO_FRAME_SIZE[0],
+        frame_height=DEMO_FRAME_SIZE[1],
+    )
+    assert result.problems == []
+    assert result.report["scenes"]["ok"] == DEMO_SCENES
+    assert result.report["frames"]["by_split"] == {"train": 4, "validation": 1}
+    return result
+
+
+@pytest.fixture(scope="module")
+def build_dir(demo_build) -> Path:
+    return Path(demo_build.out_dir)
+
+
+def question_count(report: dict, split: str) -> int:
+    """Questions the build report counts in one split (all types)."""
+    return sum(counts.get(split, 0) for counts in report["questions"]["by_type"].values())
 
 
 @pytest.fixture(scope="module")
@@ -100,11 +134,11 @@ def grpo_run(tiny_model_dir, build_dir, tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_grpo_steps_with_kl_change_parameters_and_log_rewards(grpo_run, tiny_model_dir):
+def test_grpo_steps_with_kl_change_parameters_and_log_rewards(grpo_run, tiny_model_dir, demo_build):
     cfg, summary = grpo_run
     out = Path(cfg.output_dir)
     assert summary["global_step"] == 3
-    assert summary["train_questions"] == 10
+    assert summary["train_questions"] == question_count(demo_build.report, "train") > 0
     steps = [entry for entry in summary["log_history"] if "reward" in entry]
     assert len(steps) == 3
     for entry in steps:
@@ -177,7 +211,7 @@ def test_grpo_lora_think_mode_logs_format_reward_and_evaluates(tiny_model_dir, b
 
 
 @pytest.mark.slow
-def test_grpo_and_eval_on_a_tiny_qwen2_5_vl(build_dir, tmp_path):
+def test_grpo_and_eval_on_a_tiny_qwen2_5_vl(build_dir, demo_build, tmp_path):
     from vsi100k.evaluate.run import evaluate
     from vsi100k.train.grpo import train_grpo
 
@@ -200,7 +234,7 @@ def test_grpo_and_eval_on_a_tiny_qwen2_5_vl(build_dir, tmp_path):
         ),
         console=Console(record=True, width=200),
     )
-    assert result["count"] == 5
+    assert result["count"] == question_count(demo_build.report, "validation") > 0
 
 
 # ---- SFT ------------------------------------------------------------------------------------------
@@ -230,7 +264,7 @@ def test_sft_baseline_trains_on_the_answers(tiny_model_dir, build_dir, tmp_path)
     ] == [1, 2, 3, 4]
 
 
-def test_sft_examples_pair_the_vanilla_prompt_with_the_bare_answer(build_dir, tmp_path):
+def test_sft_examples_pair_the_vanilla_prompt_with_the_bare_answer(build_dir, demo_build, tmp_path):
     from vsi100k.train.data import training_dataset
 
     cfg = TrainConfig(
@@ -242,28 +276,60 @@ def test_sft_examples_pair_the_vanilla_prompt_with_the_bare_answer(build_dir, tm
         num_frames=3,
         question_form="open",
     )
+    from vsi100k.dataset.load import load_questions, load_scene_frames
+
     examples = training_dataset(cfg)
-    by_type = {e["question_type"]: e for e in examples}
-    distance = by_type["object_rel_distance"]
-    assert distance["completion"] == [{"role": "assistant", "content": "sofa"}]  # open form: the word
-    assert distance["target_kind"] == "word" and "Options" not in distance["prompt"][0]["content"]
-    assert by_type["object_counting"]["completion"][0]["content"] in {"2", "3"}
-    assert len(distance["images"]) == 3 and distance["images"][0].size == (64, 48)
+    rows = load_questions(build_dir, "all", "train")
+    frames = load_scene_frames(build_dir, "train")
+    assert len(examples) == len(rows) == question_count(demo_build.report, "train")
+    kinds = set()
+    for example, row in zip(examples, rows, strict=True):
+        assert (example["id"], example["scene_name"]) == (row["id"], row["scene_name"])
+        text = example["prompt"][0]["content"]
+        assert "Options" not in text and row["question"].strip() in text  # open form: no options shown
+        assert text.endswith("Please answer the question using a single word or phrase.")
+        if row["answer_kind"] == "choice":
+            # open form: the answer word, which is the text of the option the ground-truth letter names
+            assert f"{row['ground_truth']}. {row['answer']}" in row["options"]
+            assert example["completion"] == [{"role": "assistant", "content": row["answer"]}]
+            assert example["target_kind"] == "word"
+        else:
+            assert example["completion"] == [{"role": "assistant", "content": row["ground_truth"]}]
+            assert example["target_kind"] == "number"
+        kinds.add(example["target_kind"])
+        record = frames.record(row["scene_name"])
+        assert len(example["images"]) == 3  # 3 of the scene's 4 stored frames
+        assert example["images"][0].size == (record["width"], record["height"])
+        assert record["width"] <= DEMO_FRAME_SIZE[0] and record["height"] <= DEMO_FRAME_SIZE[1]
+    assert kinds == {"word", "number"}
 
 
 def test_grpo_examples_join_frames_lazily(build_dir, tmp_path):
     from vsi100k.train.data import training_dataset
+
+    from vsi100k.dataset.load import load_questions, load_scene_frames
 
     examples = training_dataset(
         TrainConfig(model="m", data=str(build_dir), output_dir=tmp_path, num_frames=8, max_questions=3)
     )
     assert len(examples) == 3
     assert "images" not in examples.column_names  # frames are not stored in the rows
-    first = examples[0]
-    assert len(first["images"]) == 4  # only 4 frames stored per scene: all of them, no repeats
-    assert first["target"] == "3" and first["target_kind"] == "number"
-    assert first["prompt"][0]["content"].endswith("The final answer is only a number.")
-    assert "completion" not in first
+    rows = load_questions(build_dir, "all", "train").select(range(3))
+    frames = load_scene_frames(build_dir, "train")
+    final_line = {
+        "number": "The final answer is only a number.",
+        "letter": "The final answer is only the option's letter.",
+    }
+    for example, row in zip(examples, rows, strict=True):
+        assert (example["id"], example["scene_name"]) == (row["id"], row["scene_name"])
+        # only DEMO_FRAMES (< 8) frames stored per scene: all of them, in order, no repeats
+        stored = frames.record(row["scene_name"])["frames"]
+        assert frames.frame_count(row["scene_name"]) == len(stored) == DEMO_FRAMES
+        assert [image.tobytes() for image in example["images"]] == [image.tobytes() for image in stored]
+        kind = "number" if row["answer_kind"] == "number" else "letter"
+        assert example["target"] == row["ground_truth"] and example["target_kind"] == kind  # vsibench form
+        assert example["prompt"][0]["content"].endswith(final_line[kind])  # think mode
+        assert "completion" not in example
 
 
 # ---- evaluation -------------------------------------------------------------------------------------
@@ -316,7 +382,7 @@ def test_eval_tiny_model_on_vsibench_layout_prints_full_table(grpo_run, vsibench
 
 
 @pytest.mark.slow
-def test_eval_tiny_model_on_generated_validation_split(grpo_run, build_dir, tmp_path):
+def test_eval_tiny_model_on_generated_validation_split(grpo_run, build_dir, demo_build, tmp_path):
     from vsi100k.evaluate.run import evaluate
 
     cfg, _ = grpo_run
@@ -334,14 +400,16 @@ def test_eval_tiny_model_on_generated_validation_split(grpo_run, build_dir, tmp_
         console=console,
     )
     assert result["run"]["benchmark"] == "generated" and result["run"]["split"] == "validation"
-    assert result["count"] == 5
+    assert result["count"] == question_count(demo_build.report, "validation") > 0
     assert "vsi100k validation (vanilla)" in console.export_text()
-    assert result["missing_tasks"] == [
-        "object_abs_distance",
-        "room_size_estimation",
-        "route_planning",
-        "obj_appearance_order",
-    ]
+    # the tasks scored are those the build report counts in the validation split, in the paper's order
+    by_type = demo_build.report["questions"]["by_type"]
+    present = {task_of(question_type) for question_type, counts in by_type.items() if counts.get("validation")}
+    assert set(result["tasks"]) == present
+    assert result["missing_tasks"] == [name for name, _ in TASKS if name not in present]
+    assert {"route_planning", "obj_appearance_order"} <= set(result["missing_tasks"])  # not in VSI-100k's mix
+    records = read_jsonl(tmp_path / "predictions.jsonl")
+    assert len(records) == result["count"] and summarize(records).overall == pytest.approx(result["overall"])
 
 
 def test_eval_predictions_file_on_vsibench_layout_by_hand(tmp_path):

@@ -1,8 +1,5 @@
-"""Small on-disk datasets for trainer/evaluator tests, written with the project's own writers.
+"""A small on-disk VSI-Bench folder for the evaluator tests (the trainer tests use a real demo build).
 
-- `write_tiny_build(out)`: a vsi100k build in the contract layout (README.md whose `configs:` come from
-  `vsi100k.card.dataset_configs`, data/questions/<type>/<split>-*.parquet, data/frames/<split>-*.parquet),
-  with hand-written questions of several types and random JPEG frames; answers known by construction.
 - `write_tiny_vsibench(out)`: VSI-Bench's Hub layout: a test parquet with its columns (integer ids,
   null options for numerical questions, as the real file) covering all ten question types, and the
   videos as `scannet.zip` (holding scannet/<scene>.mp4) plus an already extracted `arkitscenes/`.
@@ -10,41 +7,10 @@
 
 from __future__ import annotations
 
-import io
 import zipfile
 from pathlib import Path
 
 import numpy as np
-
-QUESTION_SPECS = [
-    # question_type, question, options, ground_truth, answer, answer_kind
-    ("object_counting", "How many chair(s) are in this room?", ("A. 2", "B. 3", "C. 4", "D. 5"), "3", "3", "number"),
-    ("object_counting", "How many pillow(s) are in this room?", ("A. 2", "B. 3", "C. 4", "D. 5"), "2", "2", "number"),
-    (
-        "object_rel_distance",
-        "Measuring from the closest point of each object, which of these objects (chair, table, sofa, lamp) is the closest to the bed?",
-        ("A. chair", "B. table", "C. sofa", "D. lamp"),
-        "C",
-        "sofa",
-        "choice",
-    ),
-    (
-        "object_rel_direction_easy",
-        "If I am standing by the bed and facing the sofa, is the lamp to the left or the right of the sofa?",
-        ("A. left", "B. right"),
-        "A",
-        "left",
-        "choice",
-    ),
-    (
-        "object_size_estimation",
-        "What is the length of the longest dimension (length, width, or height) of the table, measured in centimeters?",
-        ("A. 120", "B. 150", "C. 80", "D. 200"),
-        "120",
-        "120",
-        "number",
-    ),
-]
 
 ALL_VSIBENCH_TYPES = [
     ("object_counting", "How many chair(s) are in this room?", None, "4"),
@@ -108,56 +74,6 @@ ALL_VSIBENCH_TYPES = [
         "B",
     ),
 ]
-
-
-def random_jpeg(rng: np.random.Generator, width: int = 64, height: int = 48) -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8)).save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
-
-
-def write_tiny_build(
-    out: Path, train_scenes: int = 2, validation_scenes: int = 1, n_frames: int = 4, seed: int = 0
-) -> Path:
-    """A vsi100k build with ``train_scenes`` + ``validation_scenes`` scenes, 5 questions and ``n_frames`` frames each."""
-    import yaml
-
-    from vsi100k.card import dataset_configs
-    from vsi100k.dataset.rows import frame_row, question_row
-    from vsi100k.dataset.write import write_dataset
-    from vsi100k.tasks.base import Question
-
-    rng = np.random.default_rng(seed)
-    questions: dict[str, list[dict]] = {"train": [], "validation": []}
-    frames: dict[str, list[dict]] = {"train": [], "validation": []}
-    scenes = [("train", f"scene{i:04d}_00") for i in range(train_scenes)]
-    scenes += [("validation", f"scene{500 + i:04d}_00") for i in range(validation_scenes)]
-    for split, scene in scenes:
-        numbers: dict[str, int] = {}
-        for question_type, text, options, truth, answer, kind in QUESTION_SPECS:
-            letter = next(o[0] for o in options if o[3:] == answer)
-            index = numbers.get(question_type, 0)
-            numbers[question_type] = index + 1
-            questions[split].append(
-                question_row(Question(scene, question_type, text, options, truth, answer, kind, letter), index)
-            )
-        frames[split].append(
-            frame_row(
-                scene,
-                frame_indices=list(range(0, 10 * n_frames, 10)),
-                timestamps_s=[k * 10 / 24 for k in range(n_frames)],
-                jpegs=[random_jpeg(rng) for _ in range(n_frames)],
-                width=64,
-                height=48,
-                source="sens",
-            )
-        )
-    written = write_dataset(Path(out), questions, frames)
-    front = {"configs": dataset_configs(written.question_counts, written.frame_counts)}
-    (Path(out) / "README.md").write_text("---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n\n# tiny build\n")
-    return Path(out)
 
 
 def write_tiny_vsibench(out: Path, n_video_frames: int = 12, seed: int = 0) -> Path:
