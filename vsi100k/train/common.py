@@ -154,3 +154,12 @@ def optimisation_args(cfg: TrainConfig) -> dict[str, Any]:
         save_total_limit=cfg.save_total_limit,
         report_to=report_to(cfg),
     )
+
+
+def train_and_finish(trainer, processor, cfg: TrainConfig, *, train_questions: int) -> dict:
+    """Freeze the vision tower when asked (full fine-tuning only), train, save, and summarise."""
+    if cfg.freeze_vision and not cfg.lora:
+        freeze_vision_tower(trainer.model)
+    trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
+    trainer.train()
+    return finish_run(trainer, processor, cfg, {"trainable_parameters": int(trainable), "train_questions": train_questions})

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from vsi100k.errors import ConfigError
 from vsi100k.train.common import (
-    finish_run, freeze_vision_tower, load_processor, lora_config, metrics_logger, optimisation_args,
+    load_processor, lora_config, metrics_logger, optimisation_args, train_and_finish,
 )
 from vsi100k.train.config import TrainConfig
 from vsi100k.train.data import training_dataset
@@ -103,10 +103,4 @@ def train_grpo(cfg: TrainConfig, callbacks: Sequence = ()) -> dict:
         peft_config=lora_config(cfg),
         callbacks=[metrics_logger(cfg.output_dir), *callbacks],
     )
-    if cfg.freeze_vision and not cfg.lora:
-        freeze_vision_tower(trainer.model)
-    trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
-    trainer.train()
-    return finish_run(
-        trainer, processor, cfg, {"trainable_parameters": int(trainable), "train_questions": len(dataset)}
-    )
+    return train_and_finish(trainer, processor, cfg, train_questions=len(dataset))
