@@ -115,9 +115,9 @@ def render_card(report: dict, template: str | None = None) -> str:
         "pretty_name": PRETTY_NAME,
         "version": report["vsi100k_version"],
         "build_id": report["build_id"],
-        "n_frames_setting": str(settings["n_frames"]),
-        "frame_width": str(settings["frame_width"]),
-        "frame_height": str(settings["frame_height"]),
+        "n_frames_setting": str(settings["frames"]["n_frames"]),
+        "frame_width": str(settings["frames"]["max_width"]),
+        "frame_height": str(settings["frames"]["max_height"]),
         "loading_example": loading_example(report),
         "scene_summary": scene_summary(report),
         "questions_table": questions_table(report["questions"]["by_type"]),
@@ -172,6 +172,10 @@ def scene_summary(report: dict) -> str:
         + ".",
         f"- Questions: {report['questions']['total']}.",
     ]
+    without = report.get("scenes_without_frames", [])
+    if without:
+        lines.append(f"- Scans without a colour stream: {len(without)} (no frames row; their frame-based question "
+                     "types were skipped with the reason `no_colour_stream`): " + ", ".join(f"`{s}`" for s in without) + ".")
     for failure in report.get("failed_scenes", []):
         lines.append(f"  - failed `{failure['scene']}`: {failure['reason']}")
     return "\n".join(lines)

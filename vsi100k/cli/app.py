@@ -1,26 +1,33 @@
-"""The `vsi100k` console script: one typer app, one module per command group."""
+"""The `vsi100k` console script: one typer app; each `cli/<command>.py` exposes a plain function,
+registered here in CLI order (commands never import the app back)."""
 
 from __future__ import annotations
 
 import typer
 
+from vsi100k.cli.build_cmd import build
+from vsi100k.cli.facts_cmd import facts
+from vsi100k.cli.frames_cmd import frames
+from vsi100k.cli.preview_cmd import preview
+from vsi100k.cli.push_cmd import push
+from vsi100k.cli.questions_cmd import questions
+from vsi100k.cli.synth_cmd import synth
+
 app = typer.Typer(
     name="vsi100k",
-    help="ScanNet scans -> a visual-spatial QA dataset (VSI-100k recipe), Hub publishing, GRPO training, VSI-Bench evaluation.",
+    help="ScanNet scans -> a visual-spatial QA dataset (VSI-100k recipe), Hub publishing, GRPO training, VSI-Bench evaluation.\n\n"
+    "Exit codes: 0 ok, 1 fatal, 2 usage, 3 built but some scans failed.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
-# Each command module registers its commands on `app` when imported (explicit list, in CLI order).
-from vsi100k.cli import synth_cmd  # noqa: E402,F401
-from vsi100k.cli import frames_cmd  # noqa: E402,F401
-from vsi100k.cli import build_cmd  # noqa: E402,F401
-from vsi100k.cli import facts_cmd  # noqa: E402,F401
-from vsi100k.cli import questions_cmd  # noqa: E402,F401
-from vsi100k.cli import train_cmd, eval_cmd  # noqa: E402,F401
+for command in (synth, facts, frames, questions, build, push, preview):
+    app.command(command.__name__)(command)
+
+# train and eval register themselves on `app` when imported (older style, kept for their modules).
+from vsi100k.cli import eval_cmd, train_cmd  # noqa: E402,F401
 
 
 def main() -> None:
     app()
-

@@ -23,8 +23,19 @@ def eval_command(
         Optional[str], typer.Option(help="Model path / Hub id / LoRA adapter folder to answer with.")
     ] = None,
     predictions: Annotated[
-        Optional[Path], typer.Option(exists=True, dir_okay=False, help="JSONL of {id, prediction} to score instead.")
+        Optional[Path],
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="JSONL of {id, prediction} to score instead of a model. Choice questions are answered with the "
+            "option's letter ('B', 'B.' or 'B. sofa'), number questions with a number ('2.5'); only the first "
+            "word counts, as in VSI-Bench. With --prompt-mode think/observe the <answer> body is scored.",
+        ),
     ] = None,
+    allow_missing: Annotated[
+        bool,
+        typer.Option("--allow-missing", help="Score questions absent from --predictions as 0 instead of failing."),
+    ] = False,
     benchmark: Annotated[str, typer.Option(help="auto | vsibench | generated (layout of --data).")] = "auto",
     split: Annotated[
         Optional[str], typer.Option(help="Split (default: test for VSI-Bench, validation for a build).")
@@ -42,10 +53,13 @@ def eval_command(
         int, typer.Option(help="Generation budget (0 = 16 for vanilla, 1024 for think/observe).")
     ] = 0,
     frame_max_pixels: Annotated[int, typer.Option(help="Pixel cap per frame (0 = the processor's default).")] = 0,
-    backend: Annotated[str, typer.Option(help="auto (vLLM when installed) | transformers | vllm.")] = "auto",
-    batch_size: Annotated[int, typer.Option(help="Questions per transformers generate call.")] = 1,
+    backend: Annotated[
+        str, typer.Option(help="auto (vLLM when installed) | transformers | vllm (needs vsi100k[vllm]).")
+    ] = "auto",
+    batch_size: Annotated[int, typer.Option(help="Questions per transformers generate call.")] = 8,
     dtype: Annotated[str, typer.Option(help="bfloat16 | float32.")] = "bfloat16",
     revision: Annotated[Optional[str], typer.Option(help="Hub revision of --data.")] = None,
+    cpu: Annotated[bool, typer.Option("--cpu", help="Answer on the CPU (tiny models and tests only).")] = False,
 ) -> None:
     """Print the VSI-Bench table (8 tasks + overall) and write per-question predictions and a JSON summary.
 
@@ -56,9 +70,12 @@ def eval_command(
       vsi100k eval --data ./vsi100k-build --model runs/grpo -o eval/val --prompt-mode think
 
       vsi100k eval --data ./VSI-Bench --predictions preds.jsonl -o eval/file
+
+    Exit codes: 0 scored; 1 the predictions file leaves questions unanswered (see --allow-missing);
+    2 bad settings, data or environment (missing extra, model folder, GPU).
     """
     from vsi100k.evaluate.config import EvalConfig
-    from vsi100k.evaluate.run import evaluate
+    from vsi100k.evaluate.run import IncompletePredictions, evaluate
 
     try:
         cfg = EvalConfig(
@@ -79,8 +96,17 @@ def eval_command(
             batch_size=batch_size,
             dtype=dtype,
             revision=revision,
+            allow_missing=allow_missing,
+            cpu=cpu,
         )
+        if model is not None:
+            from vsi100k.train.preflight import check_model_run
+
+            check_model_run(model, cpu=cpu, extra="eval", backend=backend)
         summary = evaluate(cfg)
+    except IncompletePredictions as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from None
     except (Vsi100kError, ValueError, FileNotFoundError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from None

@@ -1,4 +1,4 @@
-"""`vsi100k frames`: sample frames (+ visibility) of every scan into the frames cache, optionally as mp4."""
+"""`vsi100k frames`: the pipeline stopped after frames (+ visibility), into the build cache; optional mp4s."""
 
 from __future__ import annotations
 
@@ -7,23 +7,19 @@ from typing import Annotated, Optional
 
 import typer
 
-from vsi100k.cli.app import app
-from vsi100k.errors import Vsi100kError
+from vsi100k.cli.options import (
+    DEFAULTS, EXIT_FATAL, EXIT_PARTIAL, CacheOption, ExecutorChoice, ExecutorOption, FrameHeightOption,
+    FramesOption, FrameWidthOption, MaxScenesOption, ProgressOption, RayAddressOption, ScenesOption,
+    VisibilityOption, WorkersOption, fail,
+)
 
 
-@app.command("frames")
 def frames(
-    scenes: Annotated[
-        Path,
-        typer.Option(exists=True, file_okay=False, dir_okay=True,
-                     help="ScanNet root: <root>/<scene_id>/ or <root>/scans/<scene_id>/ with .sens or .mp4 streams."),
-    ],
-    cache: Annotated[Path, typer.Option(file_okay=False, help="Frames cache folder (created; reruns reuse it).")],
-    n_frames: Annotated[int, typer.Option(min=1, help="Frames per scan, uniform over the stream (VSI-Bench: 32).")] = 32,
-    width: Annotated[int, typer.Option(min=16, help="Frames fit inside WIDTH x HEIGHT, aspect kept.")] = 640,
-    height: Annotated[int, typer.Option(min=16, help="See --width.")] = 480,
-    visibility: Annotated[bool, typer.Option(help="Ray-cast the mesh from each pose (first appearances).")] = True,
-    downscale: Annotated[int, typer.Option(min=1, help="Visibility rays on a grid of colour resolution / DOWNSCALE.")] = 4,
+    scenes: ScenesOption,
+    frames: FramesOption = None,
+    frame_width: FrameWidthOption = DEFAULTS["frame_width"],
+    frame_height: FrameHeightOption = DEFAULTS["frame_height"],
+    visibility: VisibilityOption = DEFAULTS["visibility"],
     export_mp4: Annotated[
         Optional[Path],
         typer.Option(file_okay=False, help="Also write <EXPORT_MP4>/scannet/<scene_id>.mp4 (VSI-Bench's Hub layout)."),
@@ -32,59 +28,72 @@ def frames(
         bool, typer.Option("--full-stream", help="Export every frame of the stream (default: the sampled frames).")
     ] = False,
     fps: Annotated[float, typer.Option(min=1.0, help="Frame rate of exported mp4s.")] = 24.0,
+    workers: WorkersOption = 1,
+    executor: ExecutorOption = ExecutorChoice("local"),
+    ray_address: RayAddressOption = None,
+    max_scenes: MaxScenesOption = None,
+    cache_dir: CacheOption = None,
+    progress: ProgressOption = True,
 ) -> None:
-    """Sample frames of every scan under SCENES into CACHE; bad scans are listed and skipped.
+    """Sample frames (and ray-cast visibility) of every scan into the build cache.
 
-    The exit code is 1 only when no scan succeeded.
+    A later `vsi100k build` with the same frame settings reuses them. Scans without a colour stream
+    are listed and skipped. Exit code 3 when some scans failed, 1 when none succeeded.
 
     Examples:
 
-      vsi100k frames --scenes /data/scannet --cache build/cache/frames
+      vsi100k frames --scenes /data/scannet --workers 2
 
-      vsi100k frames --scenes /data/scannet --cache build/cache/frames --n-frames 16 --export-mp4 build/videos --full-stream
+      vsi100k frames --scenes /data/scannet --frames 16 --export-mp4 ./videos --full-stream
     """
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from vsi100k.cli.build_cmd import LIBRARY_ERRORS
+    from vsi100k.frames.config import FramesConfig
+    from vsi100k.pipeline.config import BuildConfig
+    from vsi100k.pipeline.run import run_stage
 
-    from vsi100k.frames import FrameCache, FramesConfig, prepare_scene_frames
-    from vsi100k.frames.export import export_sampled_mp4, export_stream_mp4
-    from vsi100k.scannet import find_scenes, load_scene
-
-    console = Console(stderr=True)
     try:
-        cfg = FramesConfig(n_frames=n_frames, max_width=width, max_height=height, visibility=visibility,
-                           visibility_downscale=downscale)
-        scene_dirs = find_scenes(scenes)
-    except (Vsi100kError, FileNotFoundError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
-    if not scene_dirs:
-        console.print(f"[red]error:[/red] {scenes}: no scene folders (sceneXXXX_YY) found")
-        raise typer.Exit(2)
-    store = FrameCache(cache)
-    done, cached, failed = 0, 0, []
-    columns = (TextColumn("frames"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-               TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        bar = progress.add_task("", total=len(scene_dirs))
-        for scene_dir in scene_dirs:
-            progress.update(bar, description=scene_dir.name)
-            try:
-                scene = load_scene(scene_dir)
-                result = prepare_scene_frames(scene, cfg, store)
-                if export_mp4 is not None:
-                    target = export_mp4 / "scannet" / f"{scene.scene_id}.mp4"
-                    if full_stream:
-                        export_stream_mp4(scene, target, cfg, fps=fps)
-                    else:
-                        export_sampled_mp4(result.frames, target, fps=fps)
-                done += 1
-                cached += int(result.cached)
-            except Vsi100kError as exc:
-                failed.append(str(exc))
-            progress.update(bar, advance=1)
-    for reason in failed:
-        console.print(f"[red]failed[/red] {reason}")
-    console.print(f"frames: {done} scans ({cached} from the cache), {len(failed)} failed -> {cache}")
-    if done == 0:
-        raise typer.Exit(1)
+        cfg = BuildConfig(
+            scenes_dir=scenes, out_dir=Path(export_mp4 or Path.cwd() / ".vsi100k-frames"),
+            cache_dir=cache_dir / "build" if cache_dir else None,
+            frames=FramesConfig(n_frames=frames or FramesConfig.n_frames, max_width=frame_width,
+                                max_height=frame_height, visibility=visibility),
+            workers=workers, executor=executor.value, ray_address=ray_address, max_scenes=max_scenes,
+            require_frames=True,
+        )
+        result = run_stage(cfg, "frames", progress=progress)
+        exported = _export(cfg, result, export_mp4, full_stream, fps) if export_mp4 is not None else 0
+    except LIBRARY_ERRORS as error:
+        fail(error)
+    failed = result.failed
+    for summary in failed:
+        typer.echo(f"failed {summary.reason}", err=True)
+    ok = len(result.summaries) - len(failed)
+    stages = result.stages_computed()
+    typer.echo(f"frames: {ok} scans ({ok - stages['frames']} from the cache), {len(failed)} failed -> {cfg.cache_root}"
+               + (f"; {exported} mp4s in {export_mp4}" if export_mp4 is not None else ""))
+    if ok == 0:
+        raise typer.Exit(EXIT_FATAL)
+    if failed:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def _export(cfg, result, folder: Path, full_stream: bool, fps: float) -> int:
+    """Write `<folder>/scannet/<scene_id>.mp4` for every scan whose frames were built."""
+    from vsi100k.frames.export import export_sampled_mp4, export_stream_mp4
+    from vsi100k.pipeline.cache import BuildCache
+    from vsi100k.pipeline.plan import plan_jobs
+    from vsi100k.scannet import load_scene
+
+    cache = BuildCache(cfg.cache_root)
+    ok = {s.scene_id for s in result.summaries if s.status == "ok"}
+    count = 0
+    for job in plan_jobs(cfg):
+        if job.scene_id not in ok:
+            continue
+        target = Path(folder) / "scannet" / f"{job.scene_id}.mp4"
+        if full_stream:
+            export_stream_mp4(load_scene(job.scene_dir), target, cfg.frames, fps=fps)
+        else:
+            export_sampled_mp4(cache.frames.load_frames(job.scene_id, job.frames_key), target, fps=fps)
+        count += 1
+    return count

@@ -7,18 +7,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from vsi100k.cli.app import app
+from vsi100k.cli.options import DEFAULTS, EXIT_FATAL, EXIT_PARTIAL, AllowValOption, MixOption, SeedOption, SplitOption, fail
 from vsi100k.errors import Vsi100kError
 
 
-@app.command("questions")
 def questions(
     facts: Annotated[
-        Path, typer.Option(exists=True, file_okay=False, dir_okay=True, help="Folder of <scene_id>.facts.json files (from `vsi100k facts`).")
+        Path, typer.Option(exists=True, file_okay=False, dir_okay=True,
+                           help="A facts/ folder of <scene_id>.json files (from `vsi100k build` or `vsi100k facts`).")
     ],
     out: Annotated[Path, typer.Option(dir_okay=False, help="Questions file to write (JSON lines).")],
-    mix: Annotated[str, typer.Option(help="Per-scene caps preset: vsi100k (the paper's proportions) | vsibench.")] = "vsi100k",
-    seed: Annotated[int, typer.Option(help="Build seed; each (seed, scene, question type) gets its own generator.")] = 0,
+    mix: MixOption = DEFAULTS["mix"],
+    seed: SeedOption = DEFAULTS["seed"],
     split_lists: Annotated[
         Optional[Path],
         typer.Option(
@@ -26,16 +26,8 @@ def questions(
             help="Folder with scannetv2_train.txt / scannetv2_val.txt (/ _test.txt) for split assignment and the leakage guard.",
         ),
     ] = None,
-    split: Annotated[
-        Optional[str], typer.Option(help="Put every scene in this split (train | validation | test) instead of its own.")
-    ] = None,
-    allow_val_in_train: Annotated[
-        bool,
-        typer.Option(
-            "--allow-val-in-train",
-            help="Allow ScanNet val scenes (or scans of val rooms) in train. Recorded in every question and the report.",
-        ),
-    ] = False,
+    split: SplitOption = None,
+    allow_val_in_train: AllowValOption = False,
     report: Annotated[
         Optional[Path], typer.Option(dir_okay=False, help="Report JSON path (default: OUT with .report.json).")
     ] = None,
@@ -44,21 +36,21 @@ def questions(
 
     Examples:
 
-      vsi100k questions --facts build/facts --out build/questions.jsonl
+      vsi100k questions --facts ./vsi100k-data/facts --out questions.jsonl
 
-      vsi100k questions --facts build/facts --out q.jsonl --mix vsibench --split-lists scans/ --split validation
+      vsi100k questions --facts ./facts-run/facts --out q.jsonl --mix vsibench --split-lists scans/ --split validation
     """
     from rich.console import Console
     from rich.progress import Progress
 
-    from vsi100k.tasks.build import FACTS_GLOB, build_questions
+    from vsi100k.pipeline.from_facts import FACTS_GLOB, build_questions
     from vsi100k.tasks.config import QuestionConfig
     from vsi100k.tasks.leakage import SplitGuard
     from vsi100k.tasks.report import report_table
 
     console = Console(stderr=True)
     try:
-        cfg = QuestionConfig(seed=seed, mix=mix)
+        cfg = QuestionConfig(seed=seed, mix=mix.value)
         lists = {}
         if split_lists is not None:
             from vsi100k.scannet import read_split_lists
@@ -75,14 +67,13 @@ def questions(
                 facts,
                 cfg,
                 guard=guard,
-                requested_split=split,
+                requested_split=split.value if split else None,
                 out=out,
                 report_path=report_path,
                 on_scene=lambda _: progress.advance(bar),
             )
     except (Vsi100kError, ValueError, FileNotFoundError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(code=1) from exc
+        fail(exc)
     console.print(report_table(result.report))
     for error in result.report["scene_errors"]:
         console.print(f"[yellow]skipped scene[/yellow] {error['scene']}: {error['file']}: {error['problem']}")
@@ -91,3 +82,5 @@ def questions(
             f"[yellow]leakage override:[/yellow] {len(result.report['leakage']['overridden_scenes'])} val scenes in train"
         )
     console.print(f"wrote {len(result.questions)} questions to {out} and the report to {report_path}")
+    if result.report["scene_errors"]:
+        raise typer.Exit(EXIT_PARTIAL if result.questions else EXIT_FATAL)

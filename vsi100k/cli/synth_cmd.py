@@ -7,14 +7,12 @@ from typing import Annotated
 
 import typer
 
-from vsi100k.cli.app import app
 from vsi100k.errors import Vsi100kError
 
 # Share of scans written with the duplicated-segGroup fault when --duplicate-fault is given.
 DUPLICATE_FAULT_RATE = 0.25
 
 
-@app.command("synth")
 def synth(
     out: Annotated[Path, typer.Option(file_okay=False, help="Folder for the scans (created): <OUT>/sceneNNNN_MM/.")],
     scenes: Annotated[int, typer.Option(min=1, help="Number of scans to write.")] = 4,

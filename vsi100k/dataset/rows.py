@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from vsi100k.dataset.schema import ANSWER_KINDS, FRAME_SOURCES
-from vsi100k.tasks.base import Question
+from dataclasses import replace
 
-DATASET_NAME = "scannet"  # VSI-Bench's `dataset` column for ScanNet scenes
+from vsi100k.dataset.schema import ANSWER_KINDS, FRAME_SOURCES, QUESTION_COLUMNS
+from vsi100k.tasks.base import Question
+from vsi100k.tasks.io import DATASET_NAME, question_to_record  # the one serialiser of a question
 JPEG_MAGIC = b"\xff\xd8"
 
 
@@ -39,18 +40,8 @@ def question_row(question: Question, index: int) -> dict:
             f"{question.scene_id}: {question.question_type}: answer_kind {question.answer_kind!r} "
             f"is not one of {', '.join(ANSWER_KINDS)}"
         )
-    return {
-        "id": expected_id,
-        "dataset": DATASET_NAME,
-        "scene_name": question.scene_id,
-        "question_type": question.question_type,
-        "question": question.question,
-        "options": list(question.options),
-        "ground_truth": question.ground_truth,
-        "answer": question.answer,
-        "answer_kind": question.answer_kind,
-        "instance_ids": [int(i) for i in question.instance_ids],
-    }
+    record = question_to_record(replace(question, question_id=expected_id))
+    return {column: record[column] for column in QUESTION_COLUMNS}
 
 
 def question_rows(questions: Sequence[Question]) -> list[dict]:

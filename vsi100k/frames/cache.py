@@ -21,9 +21,8 @@ from pathlib import Path
 
 from vsi100k.frames.config import FramesConfig
 from vsi100k.frames.sampled import SampledFrames
-from vsi100k.frames.sources import pose_folder, stream_files
+from vsi100k.frames.sources import Located, pose_folder, stream_files
 from vsi100k.frames.visibility import Visibility
-from vsi100k.scene import Scene
 
 CACHE_FORMAT = 1
 
@@ -42,7 +41,7 @@ def _digest(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
 
-def frames_key(scene: Scene, cfg: FramesConfig) -> str:
+def frames_key(scene: Located, cfg: FramesConfig) -> str:
     """Cache key of a scan's sampled frames: stream files (+ pose folder) and sampling settings."""
     inputs = [file_fingerprint(p) for p in stream_files(scene)]
     poses = pose_folder(scene)
@@ -51,7 +50,7 @@ def frames_key(scene: Scene, cfg: FramesConfig) -> str:
     return _digest({"format": CACHE_FORMAT, "inputs": inputs, "settings": cfg.sampling_settings()})
 
 
-def visibility_key(scene: Scene, cfg: FramesConfig) -> str:
+def visibility_key(scene: Located, cfg: FramesConfig) -> str:
     """Cache key of a scan's visibility: the frames' key, mesh and annotation files, ray settings."""
     from vsi100k.scannet import ScanFiles
 

@@ -57,6 +57,10 @@ class FramesConfig:
         if self.video_backend not in VIDEO_BACKENDS:
             raise ConfigError(f"video_backend={self.video_backend!r}: choose one of {', '.join(VIDEO_BACKENDS)}")
 
+    def to_json(self) -> dict:
+        """Every setting, JSON-ready (build settings, reports, the card)."""
+        return asdict(self)
+
     def sampling_settings(self) -> dict:
         """The settings that change the sampled frames (part of the frames cache key)."""
         keys = ("n_frames", "max_width", "max_height", "jpeg_quality", "default_fps")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Union
 
 import numpy as np
 
@@ -17,7 +18,33 @@ from vsi100k.scene import Scene
 INTRINSIC_NAMES = ("intrinsic_color.txt", "intrinsic/intrinsic_color.txt")
 
 
-def stream_files(scene: Scene) -> list[Path]:
+@dataclass(frozen=True)
+class StreamLocation:
+    """Where a scan's colour stream lies, known without loading the scan (cache keys are computed
+    from it before any mesh is read). sens_path / video_path: None when absent."""
+
+    scene_id: str
+    directory: Path
+    sens_path: Path | None
+    video_path: Path | None
+
+    @classmethod
+    def of_scan(cls, scene_dir: Path) -> "StreamLocation":
+        from vsi100k.scannet import ScanFiles
+
+        files = ScanFiles(Path(scene_dir), Path(scene_dir).name)
+        return cls(files.scene_id, Path(scene_dir), files.sens if files.sens.is_file() else None,
+                   files.video if files.video.is_file() else None)
+
+    @property
+    def has_stream(self) -> bool:
+        return self.sens_path is not None or self.video_path is not None
+
+
+Located = Union[Scene, StreamLocation]  # both carry scene_id, directory, sens_path, video_path
+
+
+def stream_files(scene: Located) -> list[Path]:
     """The files frames are read from: the `.sens`, or the mp4 plus its intrinsics (the pose
     folder, when used, is listed by `pose_folder`)."""
     if scene.sens_path is not None:
@@ -28,7 +55,7 @@ def stream_files(scene: Scene) -> list[Path]:
     raise SceneError(scene.scene_id, scene.directory, "no .sens or .mp4 colour stream to sample frames from")
 
 
-def pose_folder(scene: Scene) -> Path | None:
+def pose_folder(scene: Located) -> Path | None:
     """The `pose/` folder of an mp4 scan, or None (a `.sens` carries its own poses)."""
     from vsi100k.scannet import ScanFiles
 
@@ -38,7 +65,7 @@ def pose_folder(scene: Scene) -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def intrinsic_file(scene: Scene) -> Path | None:
+def intrinsic_file(scene: Located) -> Path | None:
     """`intrinsic_color.txt` in the scan folder or its `intrinsic/` subfolder (ScanNet's exporter)."""
     for name in INTRINSIC_NAMES:
         candidate = Path(scene.directory) / name

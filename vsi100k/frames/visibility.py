@@ -3,9 +3,9 @@
 Rays go through the colour intrinsics on a grid 1/downscale of the colour resolution (OpenCV
 convention: pixel centres at integer coordinates, x right, y down, z forward), one ray per grid
 cell centre. Each hit triangle is labelled with an instance id by the majority of its three
-vertices; vertices get the instance of the deduplicated segGroup holding their segment (the facts'
-rule: a segGroup whose segment set repeats an earlier one is dropped, ids are 1-based in file
-order). The result is a pixel count per instance per frame; `attach_visibility` turns it into
+vertices; vertices get the instance of the scene's resolved object holding their segment
+(`Scene.objects`: the same objects and instance ids the facts use). The result is a pixel count
+per instance per frame; `attach_visibility` turns it into
 first-appearance times per category on the scene's facts.
 """
 
@@ -30,7 +30,7 @@ class Visibility:
 
     frame_indices: (N,) int64 source frame numbers; timestamps_s: (N,) float64 seconds.
     grid_width x grid_height: rays cast per frame (the reduced-resolution image).
-    instance_ids: (K,) int64, 1..K, the deduplicated segGroups.
+    instance_ids: (K,) int64, 1..K, the scene's resolved objects (`Scene.objects`).
     instance_vertex_counts: (K,) int64 vertices whose segment belongs to each instance (equals the
         facts' vertex_count; used to check both sides number the instances alike).
     pixel_counts: (N, K) int64 rays of frame n that first hit instance k.
@@ -86,20 +86,9 @@ class Visibility:
 
 # ---- pure numpy pieces ----
 def deduplicated_groups(scene: Scene) -> list:
-    """The segGroups that become objects, in file order (instance id = position + 1).
-
-    A group whose segment set equals an earlier group's is a duplicate (scene0217_00 repeats every
-    object from objectId 31) and is dropped, as the facts do.
-    """
-    seen: set[frozenset[int]] = set()
-    kept = []
-    for group in scene.seg_groups:
-        key = frozenset(group.segments)
-        if key in seen:
-            continue
-        seen.add(key)
-        kept.append(group)
-    return kept
+    """The scene's resolved objects in instance-id order (instance id = position + 1); each has
+    `.segments`. Duplicated segGroups are already dropped and shared objectIds merged on load."""
+    return list(scene.objects)
 
 
 def vertex_instances(seg_indices: np.ndarray, groups_segments: list[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
@@ -168,7 +157,7 @@ def compute_visibility(scene: Scene, frames: SampledFrames, cfg: FramesConfig) -
     if not frames.has_camera:
         raise SceneError(scene.scene_id, frames.source_name,
                          "no camera poses or intrinsics: visibility needs a .sens, or an mp4 with pose/ and intrinsic_color.txt")
-    groups = deduplicated_groups(scene)
+    groups = scene.objects
     labels, vertex_counts = vertex_instances(scene.seg_indices, [g.segments for g in groups])
     faces = np.asarray(scene.faces, dtype=np.int64)
     triangle_labels = face_instances(faces, labels)

@@ -5,13 +5,8 @@ candidates from one scene's facts and yields either a finished `Question` or a `
 candidate was dropped. Tasks never read files and never build sentences themselves: wording comes
 from `vsi100k.tasks.templates` (data files under `vsi100k/templates/`).
 
-A task module (one per VSI-Bench question type, listed in `vsi100k.tasks.registry.TASKS`) defines:
-
-    QUESTION_TYPE: str              # the VSI-Bench id, e.g. "object_counting"; also its template's name
-    ANSWER_KIND: "choice" | "number"
-    SLOTS: tuple[str, ...]          # the template's slots, checked when the template loads
-    ANSWERS: tuple[str, ...] | None # fixed option words (direction levels), else None
-    def generate(facts: SceneFacts, cfg: QuestionConfig, rng: np.random.Generator) -> Iterator[Question | Skip]
+A task module exposes its question type(s) as `Task` values (`TASK`, or `TASKS` for a module with
+several levels, such as relative direction), which `vsi100k.tasks.registry` collects by import.
 
 Rules for `generate`: draw every random choice from `rng` only; yield candidates in a random order
 (the caller keeps the first N questions as the per-scene cap); place the correct option with a
@@ -21,10 +16,12 @@ prefix of the questions is letter-balanced; never yield two identical questions.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 AnswerKind = Literal["choice", "number"]
+ANSWER_KINDS: tuple[str, ...] = get_args(AnswerKind)
 
 
 @dataclass(frozen=True)
@@ -65,3 +62,30 @@ class Skip:
     question_type: str
     reason: str
     detail: str = ""  # optional: which candidate, e.g. "sofa / tv / lamp"; not counted, for debugging and tests
+
+
+@dataclass(frozen=True)
+class Task:
+    """One registered question type.
+
+    question_type: the VSI-Bench id, e.g. "object_counting"; also its template's name.
+    answer_kind: "choice" (ground truth is a letter) or "number".
+    slots: the template's slots, checked when the template loads.
+    answers: fixed option words (direction levels), else None.
+    generate: (facts, cfg, rng) -> iterator of Question | Skip.
+    needs_frames: the type reads what the frames stage adds to the facts (first appearances); a
+        scan without a colour stream skips it with the reason "no_colour_stream".
+    """
+
+    question_type: str
+    answer_kind: AnswerKind
+    slots: tuple[str, ...]
+    answers: tuple[str, ...] | None
+    generate: Callable[..., Iterator[Question | Skip]]
+    needs_frames: bool = False
+
+    def __post_init__(self) -> None:
+        if self.answer_kind not in ANSWER_KINDS:
+            raise TypeError(
+                f"task {self.question_type}: answer_kind must be one of {', '.join(ANSWER_KINDS)}, got {self.answer_kind!r}"
+            )

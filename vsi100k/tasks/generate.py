@@ -21,9 +21,10 @@ import numpy as np
 from vsi100k.facts.schema import SceneFacts
 from vsi100k.tasks.base import Question, Skip
 from vsi100k.tasks.config import QuestionConfig
-from vsi100k.tasks.registry import TASKS, get_task
+from vsi100k.tasks.registry import get_task
 
 SkipCounts = Counter  # Counter[(question_type, reason)] -> number of dropped candidates
+NO_COLOUR_STREAM = "no_colour_stream"  # skip reason of frame-based types on a scan without frames
 
 
 def stable_hash(text: str) -> int:
@@ -83,11 +84,13 @@ def generate_type(
 
 
 def generate_questions(
-    facts: SceneFacts, cfg: QuestionConfig, seed: int | None = None
+    facts: SceneFacts, cfg: QuestionConfig, seed: int | None = None, *, has_frames: bool = True
 ) -> tuple[list[Question], SkipCounts]:
     """All question types of `cfg` for one scene.
 
     seed: overrides `cfg.seed` when given.
+    has_frames: False for a scan without a colour stream: the types that need frames are skipped
+        with the reason "no_colour_stream" (one per type and scan).
     Returns the questions (registry order, then the task's order) and a Counter keyed by
     (question_type, reason) of every dropped candidate, "cap_reached" included.
     """
@@ -95,8 +98,9 @@ def generate_questions(
     questions: list[Question] = []
     skips: SkipCounts = Counter()
     for question_type in cfg.question_types():
-        if question_type not in TASKS:
-            continue  # an optional task of another stage that is not installed; reports list it
+        if not has_frames and get_task(question_type).needs_frames:
+            skips[(question_type, NO_COLOUR_STREAM)] += 1
+            continue
         kept, dropped = generate_type(facts, cfg, question_type, seed)
         questions.extend(kept)
         skips.update(dropped)

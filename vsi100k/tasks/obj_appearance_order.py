@@ -22,7 +22,7 @@ from typing import Iterator
 import numpy as np
 
 from vsi100k.facts.schema import SceneFacts
-from vsi100k.tasks.base import Question, Skip
+from vsi100k.tasks.base import Question, Skip, Task
 from vsi100k.tasks.common import arrange_choices, choice_question, shuffled
 from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.options import LetterBalancer
@@ -95,3 +95,6 @@ def generate(facts: SceneFacts, cfg: QuestionConfig, rng: np.random.Generator) -
                 "min_gap_s": min(gaps_s),
             },
         )
+
+
+TASK = Task(QUESTION_TYPE, ANSWER_KIND, SLOTS, ANSWERS, generate, needs_frames=True)

@@ -28,13 +28,14 @@ once as "degenerate_box"; a scene with fewer than three usable categories yields
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from itertools import permutations
 from typing import Iterator
 
 import numpy as np
 
 from vsi100k.facts.schema import SceneFacts
-from vsi100k.tasks.base import Question, Skip
+from vsi100k.tasks.base import Question, Skip, Task
 from vsi100k.tasks.common import CategoryIndex, arrange_choices, choice_question
 from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.options import LetterBalancer
@@ -175,3 +176,9 @@ def generate_level(
                 "box_method": facts.box_method,
             },
         )
+
+
+# The three VSI-Bench levels, registered from this one module with their level settings.
+TASKS: tuple[Task, ...] = tuple(
+    Task(level.question_type, ANSWER_KIND, SLOTS, level.answers, partial(generate_level, level)) for level in LEVELS.values()
+)

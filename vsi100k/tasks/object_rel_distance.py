@@ -20,7 +20,7 @@ from typing import Iterator
 import numpy as np
 
 from vsi100k.facts.schema import SceneFacts
-from vsi100k.tasks.base import Question, Skip
+from vsi100k.tasks.base import Question, Skip, Task
 from vsi100k.tasks.common import CategoryIndex, arrange_choices, choice_question, shuffled
 from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.options import LetterBalancer
@@ -89,3 +89,6 @@ def generate(facts: SceneFacts, cfg: QuestionConfig, rng: np.random.Generator) -
                 "distance_method": facts.distance_method,
             },
         )
+
+
+TASK = Task(QUESTION_TYPE, ANSWER_KIND, SLOTS, ANSWERS, generate)

@@ -12,7 +12,7 @@ from typing import Iterator
 import numpy as np
 
 from vsi100k.facts.schema import SceneFacts
-from vsi100k.tasks.base import Question, Skip
+from vsi100k.tasks.base import Question, Skip, Task
 from vsi100k.tasks.common import CategoryIndex, numeric_question, shuffled
 from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.options import LetterBalancer, round_half_up
@@ -51,3 +51,6 @@ def generate(facts: SceneFacts, cfg: QuestionConfig, rng: np.random.Generator) -
             instance_ids=(instance_id,),
             details={"category": category, "size_cm": size_cm, "box_method": facts.box_method},
         )
+
+
+TASK = Task(QUESTION_TYPE, ANSWER_KIND, SLOTS, ANSWERS, generate)

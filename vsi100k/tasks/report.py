@@ -28,7 +28,6 @@ def build_report(
     scene_errors: Sequence[dict] = (),
     config: dict | None = None,
     leakage: dict | None = None,
-    missing_task_modules: Sequence[str] = (),
 ) -> dict:
     """Summarise one build.
 
@@ -71,7 +70,6 @@ def build_report(
         "correct_letters": {t: _sorted_counts(letters[t]) for t in types if t in letters},
         "choice_answers": {t: _sorted_counts(c) for t, c in sorted(choice_answers.items())},
         "numeric_answers": numeric_summary,
-        "missing_task_modules": list(missing_task_modules),
         "config": config or {},
         "leakage": leakage or {},
     }

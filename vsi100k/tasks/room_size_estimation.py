@@ -11,7 +11,7 @@ from typing import Iterator
 import numpy as np
 
 from vsi100k.facts.schema import SceneFacts
-from vsi100k.tasks.base import Question, Skip
+from vsi100k.tasks.base import Question, Skip, Task
 from vsi100k.tasks.common import numeric_question
 from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.options import LetterBalancer, round_half_up
@@ -43,3 +43,6 @@ def generate(facts: SceneFacts, cfg: QuestionConfig, rng: np.random.Generator) -
         instance_ids=(),
         details={"area_m2": area_m2},
     )
+
+
+TASK = Task(QUESTION_TYPE, ANSWER_KIND, SLOTS, ANSWERS, generate)

@@ -1,7 +1,7 @@
-"""Build questions from a folder of facts files: split guard, generation, JSON lines and a report.
+"""The pipeline run from facts onward (`vsi100k questions`): split guard, generation, JSON lines, report.
 
-Reads `<facts_dir>/*.facts.json` (one `SceneFacts` per file, as `vsi100k facts` writes them), sorted by
-scene id. A file that
+Reads `<facts_dir>/<scene_id>.json` (one `SceneFacts` per file: the `facts/` folder that `vsi100k
+build` and `vsi100k facts` write), sorted by scene id. A file that
 cannot be read is recorded in the report as a scene error and the build goes on; a leakage refusal
 stops the build (it is a decision about the whole split, not a bad file).
 """
@@ -21,10 +21,9 @@ from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.generate import generate_questions
 from vsi100k.tasks.io import write_questions
 from vsi100k.tasks.leakage import SplitGuard
-from vsi100k.tasks.registry import missing_task_modules
 from vsi100k.tasks.report import build_report, write_report
 
-FACTS_GLOB = "*.facts.json"
+FACTS_GLOB = "scene*.json"  # `<scene_id>.json`; reports and other JSON files are not facts
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ def build_questions(
     errors: list[dict] = []
     paths = sorted(facts_dir.glob(FACTS_GLOB))
     if not paths:
-        raise FileNotFoundError(f"{facts_dir}: no {FACTS_GLOB} files; run `vsi100k facts --out {facts_dir}` first")
+        raise FileNotFoundError(f"{facts_dir}: no {FACTS_GLOB} files; run `vsi100k facts --out DIR` (or a build) first")
     for path in paths:
         try:
             loaded.append((path, read_facts_file(path)))
@@ -124,7 +123,6 @@ def build_questions(
             "split_sources": dict(sorted(split_sources.items())),
             "rule": "a train split never contains a ScanNet val scene or another scan of a val room (sceneXXXX prefix)",
         },
-        missing_task_modules=[t for t in missing_task_modules() if cfg.cap(t) > 0],
     )
     if out is not None:
         write_questions(out, questions)

@@ -82,15 +82,18 @@ def make_report(
     frame_bytes_per_scene: Mapping[str, int],
     leakage_override: bool,
     overridden_scenes: Iterable[str] = (),
+    scenes_without_frames: Iterable[str] = (),
 ) -> dict:
     """Assemble the report.
 
     scene_splits: scene id -> split of every scene that was built. failed: scene id -> reason.
     question_rows: split -> question rows. skipped: question type -> reason -> dropped candidates.
+    scenes_without_frames: built scans that had no colour stream (no frames row, frame-free questions).
     """
     all_rows = [row for split in SPLITS for row in question_rows.get(split, [])]
     per_scene = Counter(row["scene_name"] for row in all_rows)
     by_split = Counter(scene_splits.values())
+    without = sorted(scenes_without_frames)
     return {
         "vsi100k_version": __version__,
         "build_id": build_id,
@@ -101,7 +104,9 @@ def make_report(
             "ok": len(scene_splits),
             "failed": len(failed),
             "by_split": {split: by_split[split] for split in SPLITS if by_split[split]},
+            "without_frames": len(without),
         },
+        "scenes_without_frames": without,
         "failed_scenes": [{"scene": scene, "reason": failed[scene]} for scene in sorted(failed)],
         "questions": {
             "total": len(all_rows),

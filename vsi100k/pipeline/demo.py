@@ -13,9 +13,10 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from vsi100k.build.cache import process_alive
-from vsi100k.build.config import BuildConfig, default_cache_root
-from vsi100k.build.pipeline import BuildResult, run_build
+from vsi100k.frames.config import FramesConfig
+from vsi100k.pipeline.cache import process_alive
+from vsi100k.pipeline.config import BuildConfig, default_cache_root
+from vsi100k.pipeline.run import BuildResult, run_build
 
 DEMO_SCENES = 6
 DEMO_SEED = 0
@@ -67,11 +68,13 @@ def demo_config(
     n_scenes: int = DEMO_SCENES, *, out_dir: Path | None = None, cache_dir: Path | None = None,
     stream_frames: int = DEMO_STREAM_FRAMES, progress: bool = False, **settings
 ) -> BuildConfig:
-    """The demo's BuildConfig (scenes generated if needed); settings override BuildConfig fields."""
-    scenes_dir = ensure_demo_scenes(n_scenes, settings.get("seed", DEMO_SEED), stream_frames=stream_frames,
-                                    cache_dir=cache_dir, progress=progress)
+    """The demo's BuildConfig (scenes generated if needed); settings override BuildConfig fields
+    (`frames` defaults to DEMO_FRAMES sampled frames; the demo always replaces its own last build)."""
+    # The scans do not depend on the question seed: changing --seed regenerates questions only.
+    scenes_dir = ensure_demo_scenes(n_scenes, DEMO_SEED, stream_frames=stream_frames, cache_dir=cache_dir, progress=progress)
     out = Path(out_dir) if out_dir is not None else demo_root(cache_dir) / "dataset"
-    settings.setdefault("n_frames", DEMO_FRAMES)
+    settings.setdefault("frames", FramesConfig(n_frames=DEMO_FRAMES))
+    settings.setdefault("overwrite", True)
     cfg = BuildConfig(scenes_dir=scenes_dir, out_dir=out, **settings)
     if cache_dir is not None and cfg.cache_dir is None:
         cfg = replace(cfg, cache_dir=Path(cache_dir) / "build")

@@ -1,1 +1,0 @@
-"""The build orchestrator: scenes -> facts -> frames -> questions -> dataset, resumable and parallel."""

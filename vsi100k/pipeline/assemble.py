@@ -1,0 +1,128 @@
+"""Write a dataset folder from the build cache alone, in scan order: facts, shards, report, card.
+
+Because only cached results are read, an interrupted build resumes to the same bytes and the
+executor that computed them does not matter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from vsi100k.dataset.schema import FACTS_DIR, SPLITS
+from vsi100k.pipeline.cache import BuildCache, CachedScene
+from vsi100k.pipeline.config import BuildConfig
+from vsi100k.pipeline.plan import build_id
+from vsi100k.pipeline.report import make_report, write_report
+from vsi100k.pipeline.stages import ScanJob, ScanSummary
+
+
+def collect(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSummary]
+            ) -> tuple[dict[str, CachedScene], dict[str, str]]:
+    """(scene id -> ok cached result, scene id -> failure reason), in scan order."""
+    cache = BuildCache(cfg.cache_root)
+    entries: dict[str, CachedScene] = {}
+    failed: dict[str, str] = {}
+    for job in sorted(jobs, key=lambda j: j.scene_id):
+        entry = cache.load_scene(job.scene_id, job.key)
+        if entry is None:
+            summary = summaries.get(job.scene_id)
+            failed[job.scene_id] = (summary.reason if summary else None) or "no result (scan was not processed)"
+        elif not entry.ok:
+            failed[job.scene_id] = entry.result["reason"]
+        else:
+            entries[job.scene_id] = entry
+    return entries, failed
+
+
+def write_facts(target: Path, facts_by_scene: dict[str, dict]) -> None:
+    """One `facts/<scene_id>.json` per scan (`SceneFacts.write`'s format)."""
+    from vsi100k.facts.schema import SceneFacts
+
+    folder = Path(target) / FACTS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    for scene_id, facts in facts_by_scene.items():
+        SceneFacts.from_json(facts).write(folder / f"{scene_id}.json")
+
+
+def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSummary], command: str,
+             target: Path) -> dict:
+    """Write the whole dataset into `target` (a staging folder); returns the report."""
+    from vsi100k.card import write_card
+    from vsi100k.dataset.rows import frame_row
+    from vsi100k.dataset.write import write_dataset
+
+    cache = BuildCache(cfg.cache_root)
+    entries, failed = collect(cfg, jobs, summaries)
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    write_facts(target, {scene_id: entry.result["facts"] for scene_id, entry in entries.items()})
+    questions: dict[str, list[dict]] = {}
+    skipped: dict[str, Counter] = {}
+    scene_splits: dict[str, str] = {}
+    frame_bytes: dict[str, int] = {}
+    for scene_id, entry in entries.items():
+        split = entry.result["split"]
+        scene_splits[scene_id] = split
+        questions.setdefault(split, []).extend(entry.result["questions"])
+        for qtype, reason, n in entry.result["skips"]:
+            skipped.setdefault(qtype, Counter())[reason] += n
+
+    def frame_rows(split: str) -> Iterator[dict]:
+        for scene_id, entry in entries.items():
+            if entry.result["split"] != split or not entry.has_frames:
+                continue
+            meta = entry.result["frames"]
+            jpegs = cache.frame_jpegs(entry)
+            frame_bytes[scene_id] = sum(len(j) for j in jpegs)
+            yield frame_row(scene_id, frame_indices=meta["frame_indices"], timestamps_s=meta["timestamps_s"],
+                            jpegs=jpegs, width=meta["width"], height=meta["height"], source=meta["source"])
+
+    present = {entry.result["split"] for entry in entries.values()}
+    written = write_dataset(target, questions, {split: frame_rows(split) for split in SPLITS if split in present})
+    jobs_by_id = {job.scene_id: job for job in jobs}
+    report = make_report(
+        build_id=build_id(cfg, jobs),
+        command=command,
+        settings=cfg.settings(),
+        scene_splits=scene_splits,
+        failed=failed,
+        question_rows=questions,
+        skipped=skipped,
+        written=written,
+        frame_bytes_per_scene=frame_bytes,
+        leakage_override=cfg.allow_val_in_train,
+        overridden_scenes=[s for s in scene_splits if jobs_by_id[s].leakage_override],
+        scenes_without_frames=[s for s, entry in entries.items() if not entry.has_frames],
+    )
+    write_report(target, report)
+    write_card(target, report)
+    return report
+
+
+def write_facts_only(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSummary], target: Path) -> dict:
+    """The facts stage's output (`vsi100k facts`): `facts/<scene_id>.json` with each scan's split,
+    plus `facts_report.json` listing failures. Returns that report."""
+    cache = BuildCache(cfg.cache_root)
+    facts: dict[str, dict] = {}
+    failed: dict[str, str] = {}
+    for job in sorted(jobs, key=lambda j: j.scene_id):
+        value = cache.load_facts(job.scene_id, job.facts_key)
+        if value is None:
+            summary = summaries.get(job.scene_id)
+            failed[job.scene_id] = (summary.reason if summary else None) or "no result (scan was not processed)"
+            continue
+        from dataclasses import replace
+
+        facts[job.scene_id] = replace(value, split=job.split).to_json()
+    write_facts(target, facts)
+    report = {"stage": "facts", "settings": cfg.facts.to_json(), "ok": sorted(facts),
+              "failed_scenes": [{"scene": s, "reason": r} for s, r in sorted(failed.items())]}
+    path = Path(target) / "facts_report.json"
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+    return report
