@@ -1,7 +1,7 @@
 """A hand-made build for the dataset, card, hub and preview tests (no scene pipeline needed).
 
 Three built scenes (two train, one validation) and one failed scene go through the real assembly
-(`vsi100k.build.pipeline.assemble`, reading `SceneCache` entries), so these tests exercise the same
+(`vsi100k.pipeline.assemble.assemble`, reading `BuildCache` entries), so these tests exercise the same
 writer, report and card code as a real build. Every answer is known by construction.
 """
 
@@ -86,35 +86,38 @@ def hand_jpegs(seed: int) -> list[bytes]:
 
 def write_hand_build(root: Path) -> tuple[Path, dict]:
     """Assemble the hand-made build under `root/out` (cache in `root/cache`); returns (out, report)."""
-    from vsi100k.build.cache import SceneCache
-    from vsi100k.build.config import BuildConfig
-    from vsi100k.build.pipeline import SceneJob, assemble, failure_result, scene_result
+    import numpy as np
+
     from vsi100k.dataset.rows import question_rows
+    from vsi100k.frames.config import FramesConfig
+    from vsi100k.frames.sampled import SampledFrames
+    from vsi100k.pipeline.assemble import assemble
+    from vsi100k.pipeline.cache import BuildCache
+    from vsi100k.pipeline.config import BuildConfig
+    from vsi100k.pipeline.stages import ScanJob, failure_result, frames_meta, scene_result
 
     scenes_dir = root / "scans"
     scenes_dir.mkdir(parents=True, exist_ok=True)
     cfg = BuildConfig(scenes_dir=scenes_dir, out_dir=root / "out", cache_dir=root / "cache",
-                      n_frames=N_FRAMES, frame_width=FRAME_WIDTH, frame_height=FRAME_HEIGHT)
-    cache = SceneCache(cfg.cache_root)
+                      frames=FramesConfig(n_frames=N_FRAMES, max_width=FRAME_WIDTH, max_height=FRAME_HEIGHT))
+    cache = BuildCache(cfg.cache_root)
     jobs = []
     for number, (scene_id, split) in enumerate(HAND_SCENES):
-        job = SceneJob(scene_id, scenes_dir / scene_id, split, False, f"key{number}")
-        frames_meta = {
-            "frame_indices": [0, 10, 20, 30],
-            "timestamps_s": [0.0, 10 / 24, 20 / 24, 30 / 24],
-            "width": FRAME_WIDTH,
-            "height": FRAME_HEIGHT,
-            "source": "sens",
-        }
+        job = ScanJob(scene_id, scenes_dir / scene_id, split, False, f"facts{number}", f"frames{number}", None,
+                      f"key{number}")
+        frames = SampledFrames(scene_id=scene_id, source="sens", source_name=f"{scene_id}.sens", total_frames=40,
+                               indices=np.array([0, 10, 20, 30]), timestamps_s=np.array([0.0, 10 / 24, 20 / 24, 30 / 24]),
+                               time_source="fps", jpegs=tuple(hand_jpegs(number)), width=FRAME_WIDTH, height=FRAME_HEIGHT)
+        cache.frames.store_frames(frames, job.frames_key)
         rows = question_rows(hand_questions(scene_id))
-        cache.store(scene_id, job.key, scene_result(job, hand_facts(scene_id, split).to_json(), rows, SKIPS, frames_meta),
-                    hand_jpegs(number))
+        cache.store_scene(scene_id, job.key, scene_result(job, hand_facts(scene_id, split), rows, SKIPS,
+                                                          frames_meta(frames, job.frames_key)))
         jobs.append(job)
     failed_id, failed_split, reason = FAILED_SCENE
-    failed_job = SceneJob(failed_id, scenes_dir / failed_id, failed_split, False, "keyfail")
-    cache.store(failed_id, failed_job.key, failure_result(failed_job, reason), [])
+    failed_job = ScanJob(failed_id, scenes_dir / failed_id, failed_split, False, "factsfail", None, None, "keyfail")
+    cache.store_scene(failed_id, failed_job.key, failure_result(failed_job, reason))
     jobs.append(failed_job)
-    report = assemble(cfg, jobs, {}, "vsi100k build --scenes scans --out out")
+    report = assemble(cfg, jobs, {}, "vsi100k build --scenes scans --out out", cfg.out_dir)
     return cfg.out_dir, report
 
 

@@ -16,10 +16,13 @@ from pathlib import Path
 import pytest
 from dataset_support import hf_cache  # noqa: F401
 
-from vsi100k.build.cache import SceneCache
-from vsi100k.build.config import BuildConfig
-from vsi100k.build.demo import run_demo
-from vsi100k.build.pipeline import LeakageRefused, plan_jobs, run_build
+from vsi100k.frames.config import FramesConfig
+from vsi100k.pipeline.cache import BuildCache
+from vsi100k.pipeline.config import BuildConfig
+from vsi100k.pipeline.demo import run_demo
+from vsi100k.pipeline.plan import LeakageRefused, plan_jobs
+from vsi100k.pipeline.run import run_build
+from vsi100k.tasks.config import QuestionConfig
 from vsi100k.dataset.load import load_questions, load_scene_frames
 from vsi100k.dataset.validate import read_front_matter
 from vsi100k.errors import ConfigError
@@ -41,7 +44,7 @@ def demo(tmp_path_factory):
     """The built-in demo on 6 synthetic scenes with 8 frames each, built once for this module."""
     root = tmp_path_factory.mktemp("demo")
     result, sample = run_demo(DEMO_SCENES, out_dir=root / "out", cache_dir=root / "cache", progress=False,
-                              stream_frames=DEMO_STREAM_FRAMES, n_frames=DEMO_FRAMES)
+                              stream_frames=DEMO_STREAM_FRAMES, frames=FramesConfig(n_frames=DEMO_FRAMES))
     return root, result, sample
 
 
@@ -127,8 +130,8 @@ def test_appearance_order_answers_agree_with_the_rendered_truth(tmp_path):
     synth = SynthConfig(n_frames=24, trajectory=TrajectoryConfig(frame_interval_us=500_000))
     scenes = tmp_path / "scenes"
     generate_scenes(scenes, 3, seed=2, config=synth)
-    cfg = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", n_frames=24,
-                      mix="vsibench")
+    cfg = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                      frames=FramesConfig(n_frames=24), questions=QuestionConfig(mix="vsibench"))
     result = run_build(cfg, progress=False)
     assert result.problems == []
     checked = 0
@@ -225,7 +228,7 @@ def _frame_pixels(truth) -> int:
 # ---- resume after a kill ----
 def _build_command(scenes: Path, out: Path) -> list[str]:
     return [sys.executable, "-c", "from vsi100k.cli.app import main; main()", "build", "--scenes", str(scenes), "--out", str(out),
-            "--frames", "4", "--workers", "2", "--no-progress"]
+            "--frames", "4", "--workers", "2", "--overwrite", "--no-progress"]
 
 
 def _results(cache: Path) -> list[Path]:
@@ -260,11 +263,12 @@ def test_killed_build_resumes_to_a_byte_identical_dataset(tmp_path):
 
     resumed = subprocess.run(_build_command(scenes, out), env=env, capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"({10 - done_before_kill} scenes computed, {done_before_kill} from cache)" in " ".join(resumed.stdout.split())
+    printed = " ".join(resumed.stdout.split())
+    assert f"questions {10 - done_before_kill}; {done_before_kill} scans wholly from cache" in printed
     assert tree(out) == tree(tmp_path / "reference")
 
     again = subprocess.run(_build_command(scenes, out), env=env, capture_output=True, text=True, timeout=600)
-    assert "(0 scenes computed, 10 from cache)" in " ".join(again.stdout.split())
+    assert "questions 0; 10 scans wholly from cache" in " ".join(again.stdout.split())
     assert tree(out) == tree(tmp_path / "reference")
 
 
@@ -294,9 +298,11 @@ def test_bad_scene_is_reported_cached_and_retried_when_fixed(demo, tmp_path):
     mesh = scenes / bad / f"{bad}_vh_clean_2.ply"
     original = mesh.read_bytes()
     mesh.write_bytes(original[: len(original) // 2])
-    cfg = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", n_frames=4)
+    cfg = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", overwrite=True,
+                      frames=FramesConfig(n_frames=4))
     first = run_build(cfg, progress=False)
-    assert first.report["scenes"] == {"total": 2, "ok": 1, "failed": 1, "by_split": first.report["scenes"]["by_split"]}
+    assert first.report["scenes"] == {"total": 2, "ok": 1, "failed": 1, "without_frames": 0,
+                                      "by_split": first.report["scenes"]["by_split"]}
     [failure] = first.report["failed_scenes"]
     assert failure["scene"] == bad and failure["reason"].startswith(f"{bad}: {bad}_vh_clean_2.ply: ")
     assert first.problems == [] and first.scenes_computed == 2
@@ -312,38 +318,47 @@ def test_changed_setting_misses_the_cache_and_damaged_entries_are_recomputed(dem
     root, _, _ = demo
     scene = _scene_ids(demo)[0]
     scenes = _small_root(root, tmp_path, [scene])
-    cfg = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", n_frames=4)
+    cfg = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", overwrite=True,
+                      frames=FramesConfig(n_frames=4))
     assert run_build(cfg, progress=False).scenes_computed == 1
     assert run_build(cfg, progress=False).scenes_computed == 0
-    reseeded = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", n_frames=4, seed=7)
-    assert run_build(reseeded, progress=False).scenes_computed == 1
+    reseeded = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                          frames=FramesConfig(n_frames=4), questions=QuestionConfig(seed=7))
+    again = run_build(reseeded, progress=False)
+    # a new seed regenerates questions only: facts, frames and visibility come from the cache
+    assert again.scenes_computed == 1
+    assert again.stages_computed() == {"facts": 0, "frames": 0, "visibility": 0, "questions": 1}
     [job] = plan_jobs(cfg)
-    entry = SceneCache(cfg.cache_root).entry_dir(job.scene_id, job.key)
-    (entry / "001.jpg").unlink()
-    assert SceneCache(cfg.cache_root).load(job.scene_id, job.key) is None
-    assert run_build(cfg, progress=False).scenes_computed == 1
+    cache = BuildCache(cfg.cache_root)
+    frames_dir = next((cfg.cache_root / "frames" / job.scene_id).glob(f"frames-{job.frames_key}"))
+    (frames_dir / "001.jpg").unlink()
+    assert cache.load_scene(job.scene_id, job.key) is None  # its frames are damaged: the result is a miss
+    rebuilt = run_build(cfg, progress=False)
+    assert rebuilt.scenes_computed == 1 and rebuilt.stages_computed()["frames"] == 1
+    assert rebuilt.stages_computed()["facts"] == 0
 
 
 def test_unexpected_error_fails_one_scene_without_caching_it(demo, tmp_path, monkeypatch):
-    import vsi100k.build.pipeline as pipeline
+    import vsi100k.pipeline.stages as stages
 
     root, _, _ = demo
     first, second = _scene_ids(demo)[:2]
     scenes = _small_root(root, tmp_path, [first, second])
-    real = pipeline.compute_scene
+    real = stages.compute_scan
 
-    def flaky(job, cfg):
+    def flaky(job, cfg, cache, until="questions"):
         if job.scene_id == second:
             raise TypeError("boom")
-        return real(job, cfg)
+        return real(job, cfg, cache, until)
 
-    monkeypatch.setattr(pipeline, "compute_scene", flaky)
-    cfg = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", n_frames=4)
+    monkeypatch.setattr(stages, "compute_scan", flaky)
+    cfg = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", overwrite=True,
+                      frames=FramesConfig(n_frames=4))
     result = run_build(cfg, progress=False)
     assert result.report["failed_scenes"] == [
-        {"scene": second, "reason": "internal error (TypeError: boom); not cached, retried on the next build"}]
+        {"scene": second, "reason": f"{second}: internal error (TypeError: boom); not cached, retried on the next build"}]
     assert result.report["scenes"]["ok"] == 1 and result.problems == []
-    monkeypatch.setattr(pipeline, "compute_scene", real)
+    monkeypatch.setattr(stages, "compute_scan", real)
     retried = run_build(cfg, progress=False)
     assert (retried.scenes_computed, retried.scenes_cached) == (1, 1) and retried.report["scenes"]["failed"] == 0
 
@@ -357,11 +372,13 @@ def test_val_scenes_in_train_are_refused_unless_overridden(demo, tmp_path):
     val = sorted(s for s, split in splits.items() if split == "validation" and s in _scene_ids(demo))
     assert val, "the demo scenes include a ScanNet-val scene"
     scenes = _small_root(root, tmp_path, val[:1])
-    cfg = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", n_frames=4, split="train")
+    cfg = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", overwrite=True,
+                      frames=FramesConfig(n_frames=4), split="train")
     with pytest.raises(LeakageRefused, match=r"refusing to build: 1 scene\(s\) would put ScanNet val data into the train split"):
         run_build(cfg, progress=False)
     assert not (tmp_path / "out").exists()
-    allowed = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", n_frames=4,
+    allowed = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", overwrite=True,
+                      frames=FramesConfig(n_frames=4),
                           split="train", allow_val_in_train=True)
     result = run_build(allowed, progress=False)
     assert result.report["leakage"] == {"override": True, "overridden_scenes": [val[0]]}
@@ -376,12 +393,8 @@ def test_val_scenes_in_train_are_refused_unless_overridden(demo, tmp_path):
     "changes, message",
     [
         ({"workers": 0}, "workers=0: use 1"),
-        ({"seed": -1}, "seed=-1: use a non-negative integer"),
-        ({"n_frames": 0}, "n_frames=0: sample at least 1 frame"),
-        ({"frame_width": 8}, "frame size 8x480: use at least 16x16"),
-        ({"mix": "nope"}, "mix='nope': choose one of vsi100k, vsibench"),
-        ({"box_method": "sphere"}, "box_method='sphere': choose one of oriented, axis_aligned, gravity_aligned"),
-        ({"distance_method": "hops"}, "distance_method='hops': choose one of box_grid, closest_points, centers"),
+        ({"executor": "dask"}, "executor='dask': choose one of local, ray"),
+        ({"ray_address": "auto"}, "ray_address is set but executor is not 'ray'"),
         ({"split": "val"}, "split='val': choose one of train, validation, test"),
         ({"max_scenes": 0}, "max_scenes=0: use a positive number"),
         ({"out_dir": "scans"}, "is the scenes folder; write the dataset to another folder"),
@@ -395,16 +408,17 @@ def test_build_config_errors(changes, message):
 
 
 def test_command_spells_out_every_setting():
-    cfg = BuildConfig(scenes_dir="scans", out_dir="my out", workers=4, split="validation", max_scenes=3, visibility=False)
+    cfg = BuildConfig(scenes_dir="scans", out_dir="my out", workers=4, split="validation", max_scenes=3,
+                      frames=FramesConfig(visibility=False), require_frames=True)
     assert cfg.command() == (
         "vsi100k build --scenes scans --out 'my out' --seed 0 --mix vsi100k --frames 32 --frame-width 640 "
-        "--frame-height 480 --box-method oriented --distance-method box_grid --no-visibility --split validation "
-        "--max-scenes 3")
+        "--frame-height 480 --box-method oriented --distance-method box_grid --oriented-engine open3d --no-visibility "
+        "--split validation --max-scenes 3 --require-frames")
     assert "workers" not in cfg.settings()  # parallelism does not change the output
 
 
 def test_demo_needs_a_scene(tmp_path):
-    from vsi100k.build.demo import ensure_demo_scenes
+    from vsi100k.pipeline.demo import ensure_demo_scenes
 
     with pytest.raises(ValueError, match="demo scenes: 0; the demo needs at least 1 scene"):
         ensure_demo_scenes(0, cache_dir=tmp_path)
@@ -427,7 +441,7 @@ def test_cli_demo_prints_where_and_a_sample(demo):
                                       "--demo-stream-frames", str(DEMO_STREAM_FRAMES),
                                       "--cache-dir", str(root / "cache"), "--no-progress"])
     assert result.exit_code == 0, result.output
-    assert f"({0} scenes computed, {DEMO_SCENES} from cache)" in " ".join(result.output.split())
+    assert f"questions 0; {DEMO_SCENES} scans wholly from cache" in " ".join(result.output.split())
     assert f"Demo dataset: {root / 'cache' / 'demo' / 'dataset'}" in result.output
     assert "Sample question (" in result.output and "  answer: " in result.output
     assert "questions per type" in result.output and "rejected candidates" in result.output

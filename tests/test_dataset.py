@@ -101,6 +101,43 @@ def test_interrupted_shard_write_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_write_failures_become_one_line_errors_naming_the_shard(tmp_path, monkeypatch):
+    from vsi100k.dataset.output import OutputError
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError, match=r"file/q: writing a parquet shard: (already exists|a path component is not a folder)$"):
+        write_shards(_rows(2), question_features(), tmp_path / "file" / "q", "train", ShardLimits(2, 10**9, 1))
+
+    def full(self, table, *args, **kwargs):  # what pyarrow raises when the disk fills up
+        raise OSError("[errno 28] Error writing bytes to file. Detail: [errno 28] No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pq.ParquetWriter, "write_table", full)
+        with pytest.raises(OutputError, match=r"q/\.train-00000\.parquet\.tmp: writing a parquet shard: no space left on the device$"):
+            write_shards(_rows(2), question_features(), tmp_path / "q", "train", ShardLimits(2, 10**9, 1))
+    assert list((tmp_path / "q").iterdir()) == []
+
+    def unreadable_rows():  # a failing read of the rows is not a write error: it stays as raised
+        yield from _rows(1)
+        raise FileNotFoundError(2, "No such file or directory", "cache/scene0000_00.json")
+
+    with pytest.raises(FileNotFoundError, match="cache/scene0000_00.json"):
+        write_shards(unreadable_rows(), question_features(), tmp_path / "q", "train", ShardLimits(2, 10**9, 1))
+    assert list((tmp_path / "q").iterdir()) == []
+
+
+def test_every_page_has_a_checksum(tmp_path):
+    path = write_shards(_rows(3), question_features(), tmp_path, "train", ShardLimits(10, 10**9, 2))[0]
+    data = bytearray(path.read_bytes())
+    chunk = pq.ParquetFile(path).metadata.row_group(0).column(0)
+    start = chunk.dictionary_page_offset if chunk.has_dictionary_page else chunk.data_page_offset
+    end = start + chunk.total_compressed_size
+    data[end - 3] ^= 0xFF  # one flipped byte in the id column's last page
+    path.write_bytes(bytes(data))
+    with pytest.raises(OSError, match="CRC checksum verification failed"):
+        pq.ParquetFile(path, page_checksum_verification=True).read_row_group(0, columns=["id"])
+
+
 def test_parquet_metadata_holds_the_features_and_no_timestamp(hand_build):
     out, _ = hand_build
     path = out / "data/questions/object_counting/train-00000-of-00001.parquet"
@@ -188,6 +225,13 @@ def test_read_local_scene(hand_build):
 
 
 # ---- validation ----
+def _replaced_shard(problem, path, out):
+    """The problem says `path` is not the shard the build wrote (its size differs from the report's)."""
+    rel = path.relative_to(out).as_posix()
+    return problem.startswith(f"{rel}: {path.stat().st_size} bytes, build_report.json says ") and problem.endswith(
+        "(not the shard this build wrote)")
+
+
 def test_valid_build_has_no_problems(hand_build):
     out, _ = hand_build
     assert validate_output(out) == []
@@ -198,7 +242,13 @@ def test_empty_split_is_reported(hand_build):
     out, _ = hand_build
     path = out / "data/questions/object_counting/validation-00000-of-00001.parquet"
     pq.write_table(pa.Table.from_pylist([], schema=question_features().arrow_schema), path)
-    assert validate_output(out) == ["config object_counting, split validation: empty split (0 rows)"]
+    problems = validate_output(out)
+    assert problems[:3] == [
+        "config object_counting, split validation: empty split (0 rows)",
+        "config all, split validation: 3 rows, the build report says 4",
+        "config object_counting, split validation: 0 rows, the build report says 1",
+    ]
+    assert _replaced_shard(problems[3], path, out) and len(problems) == 4
     with pytest.raises(OutputInvalid, match="empty split"):
         check_output(out)
 
@@ -209,7 +259,9 @@ def test_missing_frames_are_reported(hand_build):
     table = pq.read_table(path)
     pq.write_table(table.slice(0, 1), path)  # keep scene0000_00 only
     problems = validate_output(out)
-    assert problems == ["split train: missing frames for 1 scene(s) with questions: scene0001_00"]
+    assert problems[0] == "config frames, split train: 1 rows, the build report says 2"
+    assert _replaced_shard(problems[1], path, out)
+    assert problems[2:] == ["split train: missing frames for 1 scene(s) with questions: scene0001_00"]
 
 
 def test_schema_mismatch_is_reported(hand_build):
@@ -249,10 +301,11 @@ def test_bad_frames_rows_are_reported(hand_build):
     row["timestamps_s"] = row["timestamps_s"][:2]
     pq.write_table(pa.Table.from_pylist([row], schema=frame_features().arrow_schema), path)
     problems = validate_output(out)
-    assert problems == [
+    assert problems[:2] == [
         "data/frames/validation-00000-of-00001.parquet: scene scene0100_00: 4 images but 4 frame indices and 2 timestamps",
         "data/frames/validation-00000-of-00001.parquet: scene scene0100_00: frame(s) [1] are not JPEG images",
     ]
+    assert _replaced_shard(problems[2], path, out) and len(problems) == 3
 
 
 def test_card_and_declaration_problems(hand_build):
@@ -260,12 +313,16 @@ def test_card_and_declaration_problems(hand_build):
     extra = out / "data/questions/object_counting/test-00000-of-00001.parquet"
     extra.write_bytes((out / "data/questions/object_counting/validation-00000-of-00001.parquet").read_bytes())
     assert validate_output(out) == [
+        "data/questions/object_counting/test-00000-of-00001.parquet: not listed in build_report.json (a shard of "
+        "another build?)",
         "data/questions/object_counting/test-00000-of-00001.parquet: shard not declared by any config in README.md"]
     extra.unlink()
     (out / "data/questions/object_size_estimation/train-00000-of-00001.parquet").unlink()
     assert validate_output(out) == [
         "config object_size_estimation, split train: no shard matches "
-        "data/questions/object_size_estimation/train-*.parquet"]
+        "data/questions/object_size_estimation/train-*.parquet",
+        "config all, split train: 6 rows, the build report says 8",
+        "data/questions/object_size_estimation/train-00000-of-00001.parquet: listed in build_report.json but missing"]
     card = out / "README.md"
     text = card.read_text()
     card.write_text(text.split("---\n", 2)[2])

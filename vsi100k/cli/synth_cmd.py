@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -25,6 +26,21 @@ def synth(
                      help=f"Write ScanNet's duplicated-segGroup fault (as in scene0217_00) into about "
                           f"{DUPLICATE_FAULT_RATE:.0%} of the scans."),
     ] = False,
+    realism: Annotated[
+        str,
+        typer.Option(help="clean: box furniture, exact meshes, --frames per video. scan: like a real ScanNet "
+                          "reconstruction (rounded and cut shapes, holes, noise, outliers, unlabelled clutter, "
+                          "1-3 minute videos, 2D instance masks); --frames is then ignored."),
+    ] = "clean",
+    fps: Annotated[
+        Optional[float],
+        typer.Option(min=0.05, max=60.0, help="Frames per second of scan-profile videos (default 2, or 30 with "
+                                              "--scannet-size)."),
+    ] = None,
+    scannet_size: Annotated[
+        bool, typer.Option("--scannet-size", help="Scan profile at ScanNet's sizes: 1296x968 colour, 640x480 depth, "
+                                                  "30 fps unless --fps is given (slow: thousands of frames).")
+    ] = False,
 ) -> None:
     """Write synthetic ScanNet scans (PLY, segs, aggregation, txt, .sens) and a truth file per scan.
 
@@ -39,17 +55,28 @@ def synth(
       vsi100k synth --out synthetic --scenes 20 --seed 0
 
       vsi100k synth --out synthetic --scenes 4 --frames 32 --duplicate-fault
+
+      vsi100k synth --out scans --scenes 6 --realism scan
     """
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from vsi100k.synth.writer import SynthConfig, iter_generate_scenes
+    from vsi100k.synth.writer import REALISMS, SynthConfig, iter_generate_scenes, scan_profile
 
     console = Console(stderr=True, soft_wrap=True)
     try:
-        cfg = SynthConfig(n_frames=frames, render=not no_render,
-                          duplicate_fault_rate=DUPLICATE_FAULT_RATE if duplicate_fault else 0.0)
+        fault_rate = DUPLICATE_FAULT_RATE if duplicate_fault else 0.0
+        if realism not in REALISMS:
+            raise ValueError(f"--realism {realism!r} is unknown; use one of {', '.join(REALISMS)}")
+        if realism == "scan":
+            cfg = scan_profile(scannet_size=scannet_size, render=not no_render, duplicate_fault_rate=fault_rate)
+            if fps is not None:
+                cfg = replace(cfg, scan=replace(cfg.scan, frame_rate_hz=fps))
+        elif scannet_size or fps is not None:
+            raise ValueError("--scannet-size and --fps need --realism scan (the clean profile takes --frames)")
+        else:
+            cfg = SynthConfig(n_frames=frames, render=not no_render, duplicate_fault_rate=fault_rate)
     except ValueError as exc:
         console.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -17,7 +17,10 @@ def train(
     model: Annotated[str, typer.Option(help="Model path or Hub id (Qwen2-VL / Qwen2.5-VL).")],
     output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Checkpoints, metrics.jsonl, final model.")],
     method: Annotated[str, typer.Option(help="grpo, or sft for the paper's supervised baseline.")] = "grpo",
-    prompt_mode: Annotated[str, typer.Option(help="vanilla | think | observe (the paper's prompts).")] = "think",
+    prompt_mode: Annotated[
+        Optional[str],
+        typer.Option(help="vanilla | think | observe (the paper's prompts). Default: think for grpo, vanilla for sft."),
+    ] = None,
     question_form: Annotated[
         str, typer.Option(help="vsibench (options, letter answers) | open (paper's option-free form).")
     ] = "vsibench",
@@ -52,7 +55,31 @@ def train(
     gradient_checkpointing: Annotated[
         bool, typer.Option("--gradient-checkpointing/--no-gradient-checkpointing")
     ] = True,
-    use_vllm: Annotated[bool, typer.Option("--use-vllm", help="Generate rollouts with vLLM (colocated).")] = False,
+    use_vllm: Annotated[
+        bool, typer.Option("--vllm", "--use-vllm", help="Generate rollouts with vLLM colocated (needs vsi100k[vllm]).")
+    ] = False,
+    vllm_gpu_memory_utilization: Annotated[
+        float, typer.Option(help="GPU memory share vLLM may take when colocated.")
+    ] = 0.3,
+    vllm_max_model_length: Annotated[
+        int, typer.Option(help="vLLM context per sequence: prompt + completion tokens (0 = the model's).")
+    ] = 0,
+    attn_implementation: Annotated[
+        str, typer.Option(help="auto (flash_attention_2 when installed, else sdpa) | sdpa | flash_attention_2 | eager.")
+    ] = "auto",
+    cache_implementation: Annotated[
+        str, typer.Option(help="KV cache of transformers rollouts: dynamic | static.")
+    ] = "dynamic",
+    generation_batch_size: Annotated[
+        int, typer.Option(help="Completions per generate call, a multiple of --num-generations (0 = one step's).")
+    ] = 0,
+    merge_lora_for_rollouts: Annotated[
+        bool,
+        typer.Option(
+            "--merge-lora-for-rollouts/--no-merge-lora-for-rollouts",
+            help="With --lora, generate transformers rollouts with the adapters merged (faster).",
+        ),
+    ] = True,
     report_to: Annotated[
         list[str], typer.Option(help="Trackers for TRL (wandb, tensorboard, ...); repeatable.")
     ] = [],  # noqa: B006
@@ -64,11 +91,14 @@ def train(
 
       vsi100k train --data ./vsi100k-build --model Qwen/Qwen2-VL-2B-Instruct -o runs/grpo --lora
 
-      vsi100k train --data user/vsi100k --model Qwen/Qwen2-VL-2B-Instruct -o runs/sft --method sft --prompt-mode vanilla
+      vsi100k train --data user/vsi100k --model Qwen/Qwen2-VL-2B-Instruct -o runs/sft --method sft
+
+      vsi100k train --data ./vsi100k-build --model /models/Qwen2-VL-2B-Instruct -o runs/grpo --vllm
 
       accelerate launch --num_processes 4 -m vsi100k train --data ./build --model ... -o runs/grpo
     """
     from vsi100k.train.config import TrainConfig
+    from vsi100k.train.preflight import check_model_run
 
     try:
         cfg = TrainConfig(
@@ -78,7 +108,7 @@ def train(
             method=method,
             config=config,
             split=split,
-            prompt_mode=prompt_mode,
+            prompt_mode=prompt_mode or ("vanilla" if method == "sft" else "think"),
             question_form=question_form,
             num_frames=num_frames,
             frame_max_pixels=frame_max_pixels or None,
@@ -102,9 +132,17 @@ def train(
             dtype="float32" if cpu else dtype,
             gradient_checkpointing=gradient_checkpointing,
             use_vllm=use_vllm,
+            vllm_gpu_memory_utilization=vllm_gpu_memory_utilization,
+            vllm_max_model_length=vllm_max_model_length or None,
+            attn_implementation=attn_implementation,
+            cache_implementation=None if cache_implementation == "dynamic" else cache_implementation,
+            generation_batch_size=generation_batch_size or None,
+            merge_lora_for_rollouts=merge_lora_for_rollouts,
             report_to=tuple(report_to),
             use_cpu=cpu,
         )
+        # before any heavy import or data work: the extra, the model folder, the GPU
+        check_model_run(model, cpu=cpu, extra="train", backend="vllm" if use_vllm else "transformers")
         if cfg.method == "sft":
             from vsi100k.train.sft import train_sft
 

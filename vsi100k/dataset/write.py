@@ -4,16 +4,20 @@ Each shard is written under a temporary name and renamed once complete (the fina
 shard count, known only at the end), so a crash leaves at most hidden `*.tmp` files that the next
 write removes. Bytes are deterministic: rows arrive in a fixed order (callers sort them), shard and
 row-group boundaries depend only on the rows, and the parquet metadata holds the Features and the
-writer's version but no timestamp.
+writer's version but no timestamp. Every page carries a CRC checksum, so validation detects
+corrupt pages. A failing write (disk full, read-only folder) raises `OutputError` naming the shard.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vsi100k.dataset.output import output_error
 from vsi100k.dataset.schema import (
     FRAMES_DIR,
     QUESTIONS_DIR,
@@ -111,7 +115,8 @@ def write_shards(rows: Iterable[dict], features, directory: Path, split: str, li
     import pyarrow.parquet as pq
 
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    with _writing(directory):
+        directory.mkdir(parents=True, exist_ok=True)
     schema = features.arrow_schema
     temp_paths: list[Path] = []
     writer = None
@@ -120,21 +125,25 @@ def write_shards(rows: Iterable[dict], features, directory: Path, split: str, li
 
     def flush_group() -> None:
         if group:
-            writer.write_table(pa.Table.from_pylist(group, schema=schema))
+            table = pa.Table.from_pylist(group, schema=schema)
+            with _writing(temp_paths[-1]):
+                writer.write_table(table)
             group.clear()
 
     def close_shard() -> None:
         nonlocal writer
         flush_group()
-        writer.close()
-        _fsync(temp_paths[-1])
+        with _writing(temp_paths[-1]):
+            writer.close()
+            _fsync(temp_paths[-1])
         writer = None
 
     try:
         for row in rows:
             if writer is None:
                 temp_paths.append(directory / f".{split}-{len(temp_paths):05d}.parquet{TMP_SUFFIX}")
-                writer = pq.ParquetWriter(temp_paths[-1], schema, compression="zstd")
+                with _writing(temp_paths[-1]):
+                    writer = pq.ParquetWriter(temp_paths[-1], schema, compression="zstd", write_page_checksum=True)
                 shard_rows = shard_bytes = 0
             group.append(row)
             shard_rows += 1
@@ -147,16 +156,37 @@ def write_shards(rows: Iterable[dict], features, directory: Path, split: str, li
             close_shard()
     except BaseException:
         if writer is not None:
-            writer.close()
+            try:
+                writer.close()
+            except OSError:
+                pass  # the file is deleted below; the first error is the one to report
         for path in temp_paths:
             path.unlink(missing_ok=True)
         raise
     final_paths = []
     for index, temp in enumerate(temp_paths):
         final = directory / shard_name(split, index, len(temp_paths))
-        os.replace(temp, final)
+        with _writing(final):
+            os.replace(temp, final)
         final_paths.append(final)
     return final_paths
+
+
+@contextmanager
+def _writing(path: Path):
+    """Turn an OSError of a write to `path` (disk full, read-only, no permission) into an OutputError naming it.
+
+    pyarrow's write errors carry the errno only in their text, so it is recovered from there."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno is None:
+            text = str(error).lower()
+            for code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EIO):
+                if f"errno {code}]" in text or os.strerror(code).lower() in text:
+                    error = OSError(code, os.strerror(code))
+                    break
+        raise output_error(error, path, "writing a parquet shard") from None
 
 
 def _fsync(path: Path) -> None:

@@ -9,10 +9,10 @@ from vsi100k.frames.cache import FrameCache
 from vsi100k.frames.config import FramesConfig
 from vsi100k.frames.sampled import SampledFrames
 from vsi100k.frames.sampling import fit_size, uniform_frame_indices
-from vsi100k.frames.stage import SceneFrames, prepare_frames, prepare_scene_frames
+from vsi100k.frames.scan import frames_and_visibility
 from vsi100k.frames.visibility import Visibility, attach_visibility, compute_visibility
 
 __all__ = [
-    "FrameCache", "FramesConfig", "SampledFrames", "SceneFrames", "Visibility", "attach_visibility",
-    "compute_visibility", "fit_size", "prepare_frames", "prepare_scene_frames", "uniform_frame_indices",
+    "FrameCache", "FramesConfig", "SampledFrames", "Visibility", "attach_visibility", "compute_visibility",
+    "fit_size", "frames_and_visibility", "uniform_frame_indices",
 ]

@@ -12,10 +12,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vsi100k.errors import Vsi100kError
 from vsi100k.pipeline.config import BuildConfig
 from vsi100k.pipeline.executor import make_executor
 from vsi100k.pipeline.plan import plan_jobs
 from vsi100k.pipeline.stages import ScanJob, ScanSummary
+
+
+class BuildFailed(Vsi100kError):
+    """Every scan failed: nothing was written."""
 
 
 @dataclass
@@ -89,6 +94,10 @@ def run_build(cfg: BuildConfig, *, command: str | None = None, progress: bool = 
     with OutputLock(cfg.out_dir, command=command), \
             prepare_output(cfg.out_dir, overwrite=cfg.overwrite, estimated_bytes=estimate_bytes(cfg, len(jobs))) as staged:
         summaries = process(cfg, jobs, "questions", progress)
+        if not any(s.status == "ok" for s in summaries.values()):
+            shown = "; ".join(s.reason or "" for s in list(summaries.values())[:3])
+            raise BuildFailed(f"no scan could be built ({len(summaries)} failed; {shown}); "
+                              f"{cfg.out_dir} was left as it was")
         report = assemble(cfg, jobs, summaries, command, staged.path)
         staged.commit(build_id=report["build_id"])
     return BuildResult(cfg.out_dir, report, [], time.perf_counter() - started,

@@ -183,6 +183,12 @@ class QuestionConfig:
         if self.distractor_min_ratio <= 1:
             raise ConfigError(f"distractor_min_ratio must be above 1 (1.2 = 20% apart), got {self.distractor_min_ratio!r}")
 
+    def __getstate__(self) -> dict:  # pickling (worker processes, Ray): a mappingproxy is not picklable
+        return {**self.__dict__, "caps": dict(self.caps)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, caps=MappingProxyType(dict(state["caps"])))
+
     def cap(self, question_type: str) -> float:
         """Per-scene cap of one type (an override from `caps`, else the mix preset, else 0)."""
         if question_type in self.caps:
