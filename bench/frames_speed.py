@@ -4,7 +4,8 @@ Builds a ScanNet-scale scan in a scratch folder (a 6 x 5 m room with furniture, 
 a `.sens` of 1296 x 968 JPEG colour + 640 x 480 depth frames, walking a circle), then times:
   1. sampling 32 frames (indexing the stream by seeking + reading and resizing 32 colour frames),
   2. visibility (Open3D ray casting at 1/4 resolution from the 32 poses),
-  3. a second run through the cache (what rebuilding questions costs).
+  3. a second run of the pipeline's frames stage (`run_scan`, stopping after frames) on the scan:
+     both come from the build cache (what rebuilding questions costs).
 Prints seconds, bytes read as a share of the file, and ratios. Page cache is warm (the file was just
 written), so stream figures are CPU-bound lower bounds for cold disks.
 
@@ -23,9 +24,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from vsi100k.frames import FrameCache, FramesConfig, prepare_scene_frames
+from vsi100k.frames import FramesConfig
 from vsi100k.frames.sens_frames import sample_sens
 from vsi100k.frames.visibility import compute_visibility
+from vsi100k.pipeline.config import BuildConfig
+from vsi100k.pipeline.plan import plan_jobs
+from vsi100k.pipeline.stages import run_scan
 from vsi100k.scannet import SensFrame, SensHeader, load_scene, write_scene_files, write_sens
 from vsi100k.scene import SegGroup
 
@@ -148,6 +152,7 @@ def main(argv=None) -> int:
     warm.cast_rays(o3d.core.Tensor(np.array([[0, 0, -1, 0.3, 0.3, 1]], np.float32)))
     print(f"import open3d + first ray cast: {time.perf_counter() - t0:.2f} s (once per process)")
     cfg = FramesConfig(n_frames=args.n_frames, visibility_downscale=args.downscale)
+    build_cfg = BuildConfig(args.out / "scans", args.out / "dataset", frames=cfg, cache_dir=args.out / "cache")
     rows = []
     for s in range(args.scenes):
         scene_id = f"scene{9000 + s:04d}_00"
@@ -163,12 +168,13 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         vis = compute_visibility(scene, frames, cfg)
         vis_s = time.perf_counter() - t0
-        cache = FrameCache(args.out / "cache")
-        prepare_scene_frames(scene, cfg, cache)
+        job = next(j for j in plan_jobs(build_cfg) if j.scene_id == scene_id)
+        miss = run_scan(job, build_cfg, "frames")  # fills the cache
+        assert miss.status == "ok" and miss.computed == ("frames", "visibility"), miss
         t0 = time.perf_counter()
-        hit = prepare_scene_frames(scene, cfg, cache)
+        hit = run_scan(job, build_cfg, "frames")
         cached_s = time.perf_counter() - t0
-        assert hit.cached
+        assert hit.status == "ok" and hit.cached and not hit.computed, hit
         seen = int((vis.pixel_counts.sum(axis=0) > 0).sum())
         rows.append((sample_s, vis_s, cached_s))
         print(f"{scene_id}: {args.frames} frames, {size / 1e6:.0f} MB .sens, {len(scene.faces):,} triangles "

@@ -4,7 +4,10 @@ Self-contained and offline: the architecture comes from Qwen2-VL-2B-Instruct's p
 written below (no download); the tokenizer is a local word-level vocabulary of the same size whose
 special tokens sit at Qwen2-VL's ids; the dataset is a small vsi100k build of random 640x480 JPEG
 frames written with the project's own writer. The run goes through `vsi100k.train.grpo.train_grpo`,
-so it measures the trainer users get (paper defaults: beta 1e-4, temperature 1.0, lr 1e-5).
+so it measures the trainer users get (paper defaults: beta 1e-4, temperature 1.0, lr 1e-5), with
+`vsi100k.train.profile.StepProfiler` attached: besides s/step and completions/s it prints where a step's
+time goes (rollout generation, reference/old-policy forward, rewards, policy forward, backward,
+optimiser, other).
 
 Random weights never emit end-of-sequence, so every rollout runs to --max-completion-length tokens:
 the figures are a worst case per token budget. The first optimiser step (compilation, allocator
@@ -12,6 +15,9 @@ warm-up) is excluded from the timings.
 
 Usage (GPU machine):
     python bench/grpo_gpu.py --steps 4 --frames 16 --generations 14
+    python bench/grpo_gpu.py --steps 4 --frames 16 --generations 14 --lora
+    python bench/grpo_gpu.py --steps 4 --lora --no-merge-lora          # LoRA without merged rollouts (before)
+    python bench/grpo_gpu.py --steps 4 --cache-implementation static --generation-batch-size 28
     python bench/grpo_gpu.py --steps 4 --frames 16 --generations 14 --use-vllm
     python bench/grpo_gpu.py --arch tiny --cpu --steps 2 --frames 2 --generations 2   # smoke test on CPU
 """
@@ -196,26 +202,28 @@ def save_random_model(arch: dict, folder: Path, frame_max_pixels: int, dtype: st
     return folder
 
 
-def write_build(folder: Path, n_scenes: int, frames_per_scene: int) -> Path:
-    """A vsi100k build (train split) of ``n_scenes`` scenes with random 640x480 JPEG frames."""
+def write_build(folder: Path, n_scenes: int, frames_per_scene: int, questions_per_scene: int = len(QUESTIONS)) -> Path:
+    """A vsi100k build (train split) of ``n_scenes`` scenes with random 640x480 JPEG frames and
+    ``questions_per_scene`` questions each (the three templates below, repeated)."""
     import numpy as np
     import yaml
     from PIL import Image
 
     from vsi100k.card import dataset_configs
-    from vsi100k.dataset.rows import frame_row, question_row
+    from vsi100k.dataset.rows import frame_row, question_rows
     from vsi100k.dataset.write import write_dataset
     from vsi100k.tasks.base import Question
 
     rng = np.random.default_rng(0)
-    question_rows, frame_rows = [], []
+    rows_of_scene, frame_rows = [], []
     for s in range(n_scenes):
         scene = f"scene{s:04d}_00"
-        for question_type, text, options, truth, answer, kind in QUESTIONS:
+        scene_questions = []
+        for k in range(questions_per_scene):
+            question_type, text, options, truth, answer, kind = QUESTIONS[k % len(QUESTIONS)]
             letter = next(o[0] for o in options if o[3:] == answer) if kind == "choice" else "B"
-            question_rows.append(
-                question_row(Question(scene, question_type, text, options, truth, answer, kind, letter), 0)
-            )
+            scene_questions.append(Question(scene, question_type, text, options, truth, answer, kind, letter))
+        rows_of_scene.extend(question_rows(scene_questions))
         jpegs = []
         for _ in range(frames_per_scene):
             buffer = io.BytesIO()
@@ -232,37 +240,10 @@ def write_build(folder: Path, n_scenes: int, frames_per_scene: int) -> Path:
                 source="sens",
             )
         )
-    written = write_dataset(folder, {"train": question_rows}, {"train": frame_rows})
+    written = write_dataset(folder, {"train": rows_of_scene}, {"train": frame_rows})
     front = {"configs": dataset_configs(written.question_counts, written.frame_counts)}
     (folder / "README.md").write_text("---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n\n# bench data\n")
     return folder
-
-
-def step_timer():
-    """A TrainerCallback recording the wall time of every optimiser step."""
-    from transformers import TrainerCallback
-
-    class StepTimer(TrainerCallback):
-        def __init__(self):
-            self.durations: list[float] = []
-            self._start = 0.0
-
-        def on_step_begin(self, args, state, control, **kwargs):
-            _sync()
-            self._start = time.perf_counter()
-
-        def on_step_end(self, args, state, control, **kwargs):
-            _sync()
-            self.durations.append(time.perf_counter() - self._start)
-
-    return StepTimer()
-
-
-def _sync() -> None:
-    import torch
-
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,6 +258,11 @@ def main(argv: list[str] | None = None) -> int:
         "--micro-batch", type=int, default=7, help="completions per micro-step (must divide --generations)"
     )
     parser.add_argument("--lora", action="store_true", help="train LoRA adapters instead of all weights")
+    parser.add_argument("--no-merge-lora", action="store_true", help="LoRA rollouts without merged adapters")
+    parser.add_argument("--attn", default="auto", help="auto | sdpa | flash_attention_2 | eager")
+    parser.add_argument("--cache-implementation", default=None, help="KV cache of rollouts: static (default dynamic)")
+    parser.add_argument("--generation-batch-size", type=int, default=None, help="completions per generate call")
+    parser.add_argument("--json-out", type=Path, default=None, help="also write the figures to this JSON file")
     parser.add_argument("--arch", choices=("qwen2-vl-2b", "tiny"), default="qwen2-vl-2b")
     parser.add_argument("--cpu", action="store_true", help="run on CPU in float32 (with --arch tiny: smoke test)")
     parser.add_argument("--workdir", type=Path, default=None, help="where model/data/run go (default: a temp dir)")
@@ -286,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from vsi100k.train.config import TrainConfig
     from vsi100k.train.grpo import train_grpo
+    from vsi100k.train.profile import StepProfiler, format_breakdown
 
     if args.use_vllm:
         try:
@@ -316,6 +303,11 @@ def main(argv: list[str] | None = None) -> int:
         max_steps=args.steps + 1,
         save_steps=10_000,
         lora=args.lora,
+        merge_lora_for_rollouts=not args.no_merge_lora,
+        attn_implementation=args.attn,
+        cache_implementation=args.cache_implementation,
+        generation_batch_size=args.generation_batch_size,
+        gradient_checkpointing=not args.cpu,
         dtype=dtype,
         use_cpu=args.cpu,
         use_vllm=args.use_vllm,
@@ -325,10 +317,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
-    timer = step_timer()
-    summary = train_grpo(cfg, callbacks=[timer])
-    timed = timer.durations[1:] or timer.durations
-    seconds_per_step = sum(timed) / len(timed)
+    profiler = StepProfiler()
+    summary = train_grpo(cfg, profiler=profiler)
+    breakdown = profiler.mean(skip_first=1)
+    timed = profiler.steps[1:] or profiler.steps
+    seconds_per_step = breakdown["step"]
     completions_per_step = args.generations  # one question x G rollouts per optimiser step
     logs = [e for e in summary["log_history"] if "reward" in e]
     figures = {
@@ -336,6 +329,10 @@ def main(argv: list[str] | None = None) -> int:
         "device": torch.cuda.get_device_name() if torch.cuda.is_available() and not args.cpu else "cpu",
         "use_vllm": args.use_vllm,
         "lora": args.lora,
+        "merge_lora_for_rollouts": args.lora and not args.no_merge_lora,
+        "attn_implementation": args.attn,
+        "cache_implementation": args.cache_implementation or "dynamic",
+        "generation_batch_size": args.generation_batch_size,
         "frames": args.frames,
         "generations": args.generations,
         "max_completion_length": args.max_completion_length,
@@ -346,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         "questions_per_second": round(1 / seconds_per_step, 4),
         "mean_completion_tokens": round(sum(e.get("completions/mean_length", 0) for e in logs) / max(len(logs), 1), 1),
         "kl_last": logs[-1].get("kl") if logs else None,
+        "breakdown_seconds": {k: round(v, 4) for k, v in breakdown.items()},
     }
     if len(logs) >= 2 and "num_tokens" in logs[-1]:
         tokens_per_completion = (logs[-1]["num_tokens"] - logs[-2]["num_tokens"]) / args.generations
@@ -354,6 +352,9 @@ def main(argv: list[str] | None = None) -> int:
         figures["peak_memory_allocated_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
         figures["peak_memory_reserved_gib"] = round(torch.cuda.max_memory_reserved() / 2**30, 2)
     print(json.dumps(figures, indent=2))
+    print(format_breakdown(breakdown))
+    if args.json_out is not None:
+        args.json_out.write_text(json.dumps(figures, indent=2) + "\n")
     print(
         f"GRPO {args.arch} ({'vLLM' if args.use_vllm else 'transformers'} rollouts, {args.frames} frames, "
         f"G={args.generations}): {figures['samples_per_second']} samples/s, {seconds_per_step:.2f} s/step"

@@ -11,7 +11,8 @@ candidates examined per second (kept + every named skip), and the all-candidates
     python bench/questions_speed.py [--scenes 100] [--repeats 3] [--facts DIR]
                                     [--box-method axis_aligned] [--distance-method closest_points]
 
---facts DIR benchmarks existing `<scene_id>.facts.json` files instead of synthetic scenes.
+--facts DIR benchmarks existing facts instead of synthetic scenes: a `facts/` folder of
+`<scene_id>.json` files, as `vsi100k build` and `vsi100k facts --out OUT` (OUT/facts) write it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from pathlib import Path
 
 from vsi100k.facts.schema import SceneFacts
+from vsi100k.pipeline.from_facts import FACTS_GLOB, read_facts_file
 from vsi100k.tasks.config import MIXES, QuestionConfig
 from vsi100k.tasks.generate import generate_questions
 from vsi100k.tasks.io import dumps_question
@@ -70,7 +72,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="vsi100k-bench-") as tmp:
         if args.facts is not None:
-            facts = [SceneFacts.read(p) for p in sorted(args.facts.glob("*.facts.json"))]
+            facts = [read_facts_file(p) for p in sorted(args.facts.glob(FACTS_GLOB))]
         else:
             facts = synthetic_facts(args.scenes, Path(tmp), args.box_method, args.distance_method)
     n = len(facts)

@@ -97,7 +97,7 @@ def test_many_categories_are_sampled_not_enumerated():
 import pytest  # noqa: E402
 
 from vsi100k.facts.extract import extract_facts  # noqa: E402
-from vsi100k.frames import FramesConfig, attach_visibility, prepare_scene_frames  # noqa: E402
+from vsi100k.frames import FramesConfig, attach_visibility, frames_and_visibility  # noqa: E402
 from vsi100k.scannet import load_scene  # noqa: E402
 
 
@@ -139,11 +139,11 @@ def test_appearance_order_agrees_with_the_writers_render(rendered_scenes):
     for scene_dir in rendered_scenes:
         scene = load_scene(scene_dir)
         truth = read_truth(scene_dir)
-        prepared = prepare_scene_frames(scene, cfg)
-        facts = attach_visibility(extract_facts(scene), prepared.visibility, min_pixel_fraction=cfg.min_pixel_fraction)
-        assert prepared.frames.time_source == "timestamps"
-        assert np.allclose(prepared.frames.timestamps_s, np.asarray(truth.frame_times_s)[prepared.frames.indices], atol=1e-6)
-        expected_s = truth_first_appearance_s(truth, prepared.frames.indices, cfg.min_pixel_fraction)
+        frames, visibility = frames_and_visibility(scene, cfg)
+        facts = attach_visibility(extract_facts(scene), visibility, min_pixel_fraction=cfg.min_pixel_fraction)
+        assert frames.time_source == "timestamps"
+        assert np.allclose(frames.timestamps_s, np.asarray(truth.frame_times_s)[frames.indices], atol=1e-6)
+        expected_s = truth_first_appearance_s(truth, frames.indices, cfg.min_pixel_fraction)
         # every category's first appearance matches the render's, not only those asked about
         assert facts.extra["first_appearance_s"] == pytest.approx(expected_s)
         questions, _ = run(facts, seed=1)

@@ -322,8 +322,8 @@ def test_changed_setting_misses_the_cache_and_damaged_entries_are_recomputed(dem
                       frames=FramesConfig(n_frames=4))
     assert run_build(cfg, progress=False).scenes_computed == 1
     assert run_build(cfg, progress=False).scenes_computed == 0
-    reseeded = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
-                          frames=FramesConfig(n_frames=4), questions=QuestionConfig(seed=7))
+    reseeded = BuildConfig(scenes_dir=scenes, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", overwrite=True,
+                           frames=FramesConfig(n_frames=4), questions=QuestionConfig(seed=7))
     again = run_build(reseeded, progress=False)
     # a new seed regenerates questions only: facts, frames and visibility come from the cache
     assert again.scenes_computed == 1

@@ -1,4 +1,5 @@
-"""Facts engine: vocabulary, extraction on hand-built scenes, batch runs, the CLI, synthetic truth."""
+"""Facts engine: vocabulary, extraction on hand-built scenes, the pipeline's facts stage, the CLI,
+synthetic truth."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import numpy as np
 import pytest
 
 from vsi100k.errors import ConfigError, SceneError
-from vsi100k.facts.batch import facts_path, is_up_to_date, run_facts
 from vsi100k.facts.extract import FactsConfig, extract_facts
 from vsi100k.facts.schema import SceneFacts
 from vsi100k.facts.vocabulary import category_for, default_vocabulary, normalize_label, parse_vocabulary
@@ -282,14 +282,15 @@ def test_config_errors(kwargs, message):
         FactsConfig(**kwargs)
 
 
-# ---------------------------------------------------------------- batch (through the real ScanNet reader)
+# ---------------------------------------------------------------- the facts stage (through the real ScanNet reader)
 def write_scan(root: Path, scene_id: str, seed: int) -> Path:
     from vsi100k.scannet import write_scene_files
 
     raw, _, seg, groups = scene_arrays(seed=seed)
+    faces = np.arange(len(raw) // 3 * 3, dtype=np.int32).reshape(-1, 3)  # a mesh needs faces; facts read vertices
     write_scene_files(
         root / scene_id, scene_id, vertices=raw, colors=np.full((len(raw), 3), 200, np.uint8),
-        faces=np.zeros((0, 3), np.int32), seg_indices=seg, seg_groups=groups, axis_alignment=np.eye(4),
+        faces=faces, seg_indices=seg, seg_groups=groups, axis_alignment=np.eye(4),
         metadata={"sceneType": "Office"},
     )
     return root / scene_id
@@ -297,71 +298,110 @@ def write_scan(root: Path, scene_id: str, seed: int) -> Path:
 
 @pytest.fixture()
 def scan_root(tmp_path):
+    """Three scans (the third with a truncated mesh) and ScanNet split lists beside them."""
     root = tmp_path / "scans"
     write_scan(root, "scene0001_00", 1)
     write_scan(root, "scene0002_00", 2)
     broken = write_scan(root, "scene0003_00", 3)
     mesh = broken / "scene0003_00_vh_clean_2.ply"
     mesh.write_bytes(mesh.read_bytes()[:400])
+    (root / "scannetv2_train.txt").write_text("scene0001_00\n")
+    (root / "scannetv2_val.txt").write_text("scene0002_00\n")
     return root
 
 
-def test_run_facts_reports_bad_scenes_and_resumes(scan_root, tmp_path):
-    from vsi100k.scannet import find_scenes, load_scene
+def facts_config(scan_root: Path, out: Path, cache: Path, **settings):
+    from vsi100k.pipeline.config import BuildConfig
 
-    out = tmp_path / "facts"
-    seen = []
-    report = run_facts(find_scenes(scan_root), out, FactsConfig(), load=load_scene,
-                       splits={"scene0001_00": "train"}, on_scene=lambda o: seen.append(o.scene_id))
-    assert [o.status for o in report.outcomes] == ["ok", "ok", "failed"]
-    assert seen == ["scene0001_00", "scene0002_00", "scene0003_00"]
-    (failure,) = report.failed
-    assert failure.reason.startswith("scene0003_00: scene0003_00_vh_clean_2.ply: truncated vertex block")
-    assert sorted(p.name for p in out.iterdir()) == ["scene0001_00.facts.json", "scene0002_00.facts.json"]
-    first = SceneFacts.read(facts_path(out, "scene0001_00"))
-    assert first.split == "train" and SceneFacts.read(facts_path(out, "scene0002_00")).split is None
+    return BuildConfig(scenes_dir=scan_root, out_dir=out, cache_dir=cache, **settings)
+
+
+def test_facts_stage_reports_bad_scans_and_reruns_from_the_cache(scan_root, tmp_path):
+    from vsi100k.pipeline.run import run_stage
+
+    out = tmp_path / "out"
+    cfg = facts_config(scan_root, out, tmp_path / "cache")
+    result = run_stage(cfg, "facts", progress=False)
+    assert [s.status for s in result.summaries] == ["ok", "ok", "failed"]
+    assert result.stages_computed()["facts"] == 2
+    report = json.loads((out / "facts_report.json").read_text())
+    assert report == result.report
+    assert report["stage"] == "facts" and report["ok"] == ["scene0001_00", "scene0002_00"]
+    assert report["settings"] == FactsConfig().to_json()
+    (failure,) = report["failed_scenes"]
+    assert failure["scene"] == "scene0003_00"
+    assert failure["reason"].startswith("scene0003_00: scene0003_00_vh_clean_2.ply: truncated vertex block")
+    assert sorted(p.name for p in (out / "facts").iterdir()) == ["scene0001_00.json", "scene0002_00.json"]
+    first = SceneFacts.read(out / "facts" / "scene0001_00.json")
+    assert first.split == "train" and SceneFacts.read(out / "facts" / "scene0002_00.json").split == "validation"
     assert first.room_area_m2 == pytest.approx(12.0, abs=1e-5)
-    assert report.ok[0].object_count == 6
-    # rerun: up-to-date scenes are skipped, the broken one is retried and still reported
-    again = run_facts(find_scenes(scan_root), out, FactsConfig(), load=load_scene)
-    assert [o.status for o in again.outcomes] == ["up_to_date", "up_to_date", "failed"]
-    # a different configuration is not up to date
-    assert not is_up_to_date(facts_path(out, "scene0001_00"), FactsConfig(distance_method="centers"))
-    forced = run_facts(find_scenes(scan_root), out, FactsConfig(), load=load_scene, overwrite=True)
-    assert [o.status for o in forced.outcomes] == ["ok", "ok", "failed"]
-    summary = forced.to_json()
-    assert summary["counts"] == {"ok": 2, "up_to_date": 0, "failed": 1}
-    forced.write(tmp_path / "report.json")
-    assert json.loads((tmp_path / "report.json").read_text())["outcomes"][2]["status"] == "failed"
+    assert len(first.objects) == 6 and first.distance_method == "box_grid"
+    written = {p.name: p.read_bytes() for p in (out / "facts").iterdir()}
+    # rerun: the good scans come from the cache, the broken one is retried and still reported
+    again = run_stage(cfg, "facts", progress=False)
+    assert again.stages_computed()["facts"] == 0
+    assert [(s.status, s.cached) for s in again.summaries] == [("ok", True), ("ok", True), ("failed", False)]
+    assert again.report == report
+    assert {p.name: p.read_bytes() for p in (out / "facts").iterdir()} == written
+    # other facts settings are other cache entries: computed again, and written
+    from dataclasses import replace
+
+    centers = run_stage(replace(cfg, facts=FactsConfig(distance_method="centers")), "facts", progress=False)
+    assert centers.stages_computed()["facts"] == 2
+    assert SceneFacts.read(out / "facts" / "scene0001_00.json").distance_method == "centers"
+    assert json.loads((out / "facts_report.json").read_text())["settings"]["distance_method"] == "centers"
 
 
-def test_run_facts_with_two_workers_matches_one(scan_root, tmp_path):
-    from vsi100k.scannet import find_scenes, load_scene
+def test_facts_stage_with_two_workers_matches_one(scan_root, tmp_path):
+    from vsi100k.pipeline.run import run_stage
 
-    one = run_facts(find_scenes(scan_root), tmp_path / "one", FactsConfig(), load=load_scene)
-    two = run_facts(find_scenes(scan_root), tmp_path / "two", FactsConfig(), load=load_scene, workers=2)
-    assert [o.status for o in two.outcomes] == [o.status for o in one.outcomes]
-    for name in ("scene0001_00.facts.json", "scene0002_00.facts.json"):
-        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
-    with pytest.raises(ConfigError, match="workers must be >= 1, got 0"):
-        run_facts([], tmp_path / "x", FactsConfig(), load=load_scene, workers=0)
-
-
-def _load_raising(scene_dir: Path) -> Scene:
-    if scene_dir.name == "scene0005_00":
-        raise RuntimeError("QH6154 Qhull precision error")
-    if scene_dir.name == "scene0006_00":
-        raise TypeError("a programming error")
-    return make_scene(scene_id=scene_dir.name)
+    one = run_stage(facts_config(scan_root, tmp_path / "one", tmp_path / "cache1"), "facts", progress=False)
+    two = run_stage(facts_config(scan_root, tmp_path / "two", tmp_path / "cache2", workers=2), "facts", progress=False)
+    assert two.stages_computed()["facts"] == 2
+    assert [(s.scene_id, s.status) for s in two.summaries] == [(s.scene_id, s.status) for s in one.summaries]
+    assert two.report == one.report
+    for name in ("scene0001_00.json", "scene0002_00.json"):
+        assert (tmp_path / "one" / "facts" / name).read_bytes() == (tmp_path / "two" / "facts" / name).read_bytes()
+    with pytest.raises(ConfigError, match=r"workers=0: use 1 \(in-process\) or more worker processes"):
+        facts_config(scan_root, tmp_path / "x", tmp_path / "cache", workers=0)
 
 
-def test_run_facts_reports_unexpected_scene_errors_but_not_bugs(tmp_path):
-    dirs = [tmp_path / "scene0004_00", tmp_path / "scene0005_00"]
-    report = run_facts(dirs, tmp_path / "out", FactsConfig(box_method="axis_aligned"), load=_load_raising)
-    assert [o.status for o in report.outcomes] == ["ok", "failed"]
-    assert report.failed[0].reason == "scene0005_00: scene0005_00/: RuntimeError: QH6154 Qhull precision error"
-    with pytest.raises(TypeError, match="a programming error"):
-        run_facts([tmp_path / "scene0006_00"], tmp_path / "out", FactsConfig(), load=_load_raising)
+def test_unexpected_scan_errors_are_reported_and_retried(scan_root, tmp_path, monkeypatch):
+    """A bad scan's content (ValueError, SceneError) fails it and the failure is cached; anything
+    else (a library's RuntimeError, a bug) fails only that scan, uncached, retried on the next run."""
+    import vsi100k.scannet as scannet
+    from vsi100k.pipeline.cache import BuildCache
+    from vsi100k.pipeline.plan import plan_jobs
+    from vsi100k.pipeline.stages import run_scan
+
+    calls = []
+    real_load = scannet.load_scene
+
+    def load(scene_dir):
+        calls.append(scene_dir.name)
+        if scene_dir.name == "scene0001_00":
+            raise RuntimeError("QH6154 Qhull precision error")
+        if scene_dir.name == "scene0002_00":
+            raise ValueError("odd mesh")
+        return real_load(scene_dir)
+
+    monkeypatch.setattr(scannet, "load_scene", load)
+    cfg = facts_config(scan_root, tmp_path / "out", tmp_path / "cache")
+    jobs = {job.scene_id: job for job in plan_jobs(cfg)}
+    internal = run_scan(jobs["scene0001_00"], cfg)
+    assert internal.status == "failed"
+    assert internal.reason == ("scene0001_00: internal error (RuntimeError: QH6154 Qhull precision error); "
+                               "not cached, retried on the next build")
+    content = run_scan(jobs["scene0002_00"], cfg)
+    assert content.reason == "scene0002_00: scene0002_00/: ValueError: odd mesh"
+    cache = BuildCache(tmp_path / "cache")
+    assert cache.load_scene("scene0001_00", jobs["scene0001_00"].key) is None
+    assert cache.load_scene("scene0002_00", jobs["scene0002_00"].key).result["reason"] == content.reason
+    calls.clear()
+    assert run_scan(jobs["scene0001_00"], cfg).status == "failed" and calls == ["scene0001_00"]
+    cached = run_scan(jobs["scene0002_00"], cfg)
+    assert (cached.status, cached.cached, cached.reason) == ("failed", True, content.reason)
+    assert calls == ["scene0001_00"]  # the cached failure read no input
 
 
 def test_cli_facts(scan_root, tmp_path):
@@ -369,24 +409,37 @@ def test_cli_facts(scan_root, tmp_path):
 
     from vsi100k.cli.app import app
 
-    out = tmp_path / "facts"
-    result = CliRunner().invoke(app, ["facts", "--scenes", str(scan_root), "--out", str(out),
-                                      "--distance-method", "closest_points"])
-    assert result.exit_code == 0, result.output
-    assert "scene0003_00: scene0003_00_vh_clean_2.ply: truncated vertex block" in result.output
-    assert "2 written, 0 up to date, 1 failed" in result.output
-    facts = SceneFacts.read(out / "scene0002_00.facts.json")
+    out = tmp_path / "facts-run"
+    args = ["facts", "--scenes", str(scan_root), "--out", str(out), "--cache-dir", str(tmp_path / "cache"),
+            "--no-progress"]
+    result = CliRunner().invoke(app, args + ["--distance-method", "closest_points"])
+    assert result.exit_code == 3, result.output  # partial: one scan failed
+    assert "failed scene0003_00: scene0003_00_vh_clean_2.ply: truncated vertex block" in result.output
+    assert (f"facts: 2 scans (0 from the cache), 1 failed -> {out / 'facts'} (report {out / 'facts_report.json'})"
+            in result.output)
+    facts = SceneFacts.read(out / "facts" / "scene0002_00.json")
     assert facts.distance_method == "closest_points"
-    report = json.loads((tmp_path / "facts.report.json").read_text())
-    assert report["counts"]["failed"] == 1
-    bad = CliRunner().invoke(app, ["facts", "--scenes", str(scan_root), "--out", str(out), "--grid-step-m", "0"])
+    report = json.loads((out / "facts_report.json").read_text())
+    assert [item["scene"] for item in report["failed_scenes"]] == ["scene0003_00"]
+    assert list((tmp_path / "cache" / "build" / "facts").iterdir())  # --cache-dir holds the build cache
+    again = CliRunner().invoke(app, args + ["--distance-method", "closest_points"])
+    assert again.exit_code == 3 and "facts: 2 scans (2 from the cache), 1 failed" in again.output
+    bad = CliRunner().invoke(app, args + ["--distance-method", "mesh"])
     assert bad.exit_code == 2
-    assert "grid_step_m must be > 0 metres" in bad.output
+    assert "Invalid value for '--distance-method'" in bad.output
     empty = tmp_path / "empty"
     empty.mkdir()
-    none = CliRunner().invoke(app, ["facts", "--scenes", str(empty), "--out", str(out)])
-    assert none.exit_code == 2
-    assert "no scene folders (sceneXXXX_YY) found" in none.output
+    none = CliRunner().invoke(app, ["facts", "--scenes", str(empty), "--out", str(out), "--cache-dir",
+                                    str(tmp_path / "cache"), "--no-progress"])
+    assert none.exit_code == 1
+    assert "no scan folders (expected <root>/sceneXXXX_YY/ or <root>/scans/sceneXXXX_YY/)" in none.output
+    broken_only = tmp_path / "broken"
+    (broken_only / "scene0003_00").mkdir(parents=True)
+    for path in (scan_root / "scene0003_00").iterdir():
+        (broken_only / "scene0003_00" / path.name).write_bytes(path.read_bytes())
+    fatal = CliRunner().invoke(app, ["facts", "--scenes", str(broken_only), "--out", str(tmp_path / "o2"),
+                                     "--cache-dir", str(tmp_path / "cache"), "--no-progress"])
+    assert fatal.exit_code == 1 and "facts: 0 scans (0 from the cache), 1 failed" in fatal.output
 
 
 # ---------------------------------------------------------------- synthetic scenes with analytic truth

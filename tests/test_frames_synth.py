@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from frames_support import mean_abs_diff
-from vsi100k.frames import FramesConfig, prepare_scene_frames
+from vsi100k.frames import FramesConfig, frames_and_visibility
 from vsi100k.frames.visibility import deduplicated_groups, face_instances, vertex_instances
 from vsi100k.scannet import load_scene
 
@@ -29,7 +29,8 @@ def test_sampled_frames_and_poses_reproduce_the_render(rendered):
     for scene_dir in scene_dirs:
         scene = load_scene(scene_dir)
         truth = read_truth(scene_dir)
-        frames = prepare_scene_frames(scene, FramesConfig(n_frames=8, visibility=False)).frames
+        frames, visibility = frames_and_visibility(scene, FramesConfig(n_frames=8, visibility=False))
+        assert visibility is None
         assert frames.indices.tolist() == np.linspace(0, 39, 8, dtype=int).tolist()
         assert np.allclose(frames.color_intrinsic, color_camera.matrix(), atol=1e-4)
         aligned_poses = np.stack([scene.axis_alignment @ p for p in frames.poses])

@@ -224,3 +224,81 @@ def test_live_push_and_load(hand_build, hf_cache):
         assert api.repo_info(repo_id, repo_type="dataset").private is True
     finally:
         api.delete_repo(repo_id, repo_type="dataset", missing_ok=True)
+
+
+@pytest.mark.parametrize("repo_id, rule", [
+    ("my org/vsi..100k", "Repo id must use alphanumeric chars"),
+    ("me/vsi..100k", "Cannot have -- or .. in repo_id"),
+    ("me/vsi--100k", "Cannot have -- or .. in repo_id"),
+    ("me/-vsi100k", "cannot start or end with '-' or '.'"),
+    ("me/vsi100k.", "cannot start or end with '-' or '.'"),
+    (".me/vsi100k", "cannot start or end with '-' or '.'"),
+    ("me/" + "v" * 97, "the maximum length is 96"),
+    ("me/vsi100k.git", "cannot end by '.git'"),
+    ("me/vsiü100k", "Repo id must use alphanumeric chars"),  # ASCII only
+])
+def test_repo_ids_the_hub_refuses_are_refused_first(tmp_path, repo_id, rule):
+    missing = tmp_path / "no-build-here"  # the id is checked before the folder is even looked at
+    with pytest.raises(hub.HubError, match=rf"^'{repo_id}': not a valid Hub repo id \(.*{rule}"):
+        hub.dry_run(missing, tmp_path / "dry", repo_id)
+    with pytest.raises(hub.HubError, match="not a valid Hub repo id"):
+        hub.push(missing, repo_id, client=RecordingHub())
+    hub.validate_repo_id("my-org/Vsi_100k.v2")  # letters, digits, '-', '_', '.' inside are fine
+    hub.validate_repo_id("me/" + "v" * 96)
+
+
+def test_cli_dry_run_refuses_a_bad_repo_id_in_one_line(hand_build, tmp_path):
+    from typer.testing import CliRunner
+
+    from vsi100k.cli.app import app
+
+    out, _ = hand_build
+    result = CliRunner().invoke(app, ["push", str(out), "--repo-id", "my org/vsi..100k", "--dry-run",
+                                      "--dry-run-dir", str(tmp_path / "t")])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: 'my org/vsi..100k': not a valid Hub repo id (")
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "t").exists()
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_unreachable_hub_is_one_line_naming_the_endpoint(hand_build, monkeypatch):
+    from typer.testing import CliRunner
+
+    from vsi100k.cli.app import app
+
+    out, _ = hand_build
+    endpoint = f"http://127.0.0.1:{_closed_port()}"
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    monkeypatch.setenv("HF_TOKEN", "hf_secretsecretsecret")
+    with pytest.raises(hub.HubError, match=rf"^{endpoint}: the Hugging Face Hub could not be reached or refused the "
+                                           r"request \(ConnectError: .*\); check the network, HF_ENDPOINT"):
+        hub.push(out, "me/vsi100k-unreachable")
+    result = CliRunner().invoke(app, ["push", str(out), "--repo-id", "me/vsi100k-unreachable"])
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {endpoint}: the Hugging Face Hub could not be reached")
+    assert "Traceback" not in result.output and "hf_secretsecretsecret" not in result.output
+
+
+def test_hub_http_errors_become_hub_errors_too(hand_build):
+    from huggingface_hub.errors import HfHubHTTPError
+
+    class RefusingHub(RecordingHub):
+        endpoint = "https://hub.example"
+
+        def create_repo(self, repo_id, **kwargs):
+            import httpx2
+
+            response = httpx2.Response(403, request=httpx2.Request("POST", f"{self.endpoint}/api/repos/create"))
+            raise HfHubHTTPError("403 Forbidden: you cannot create a repo in this namespace\nmore detail", response=response)
+
+    out, _ = hand_build
+    with pytest.raises(hub.HubError, match=r"^https://hub.example: .*\(HfHubHTTPError: 403 Forbidden: you cannot "
+                                           r"create a repo in this namespace\); check"):
+        hub.push(out, "me/vsi100k", client=RefusingHub())

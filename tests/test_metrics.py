@@ -58,6 +58,9 @@ def test_extract_answer(text, expected):
         ("", "B", 0.0),  # empty answer never matches
         ("   ", "B", 0.0),
         ("B", "", 0.0),
+        (" B", "B", 0.0),  # the official split on " " makes a leading space the (empty) first word
+        ("B\nsofa", "B", 0.0),  # only spaces separate words: the first word is "B\nsofa"
+        ("B..", "B", 1.0),  # every trailing "." goes
     ],
 )
 def test_choice_exact_match(answer, truth, score):
@@ -83,35 +86,48 @@ def test_word_match_normalizes_case_space_and_period():
         ("about 5", None),  # VSI-Bench reads only the first token
         ("5m", None),
         ("", None),
-        ("nan", None),
-        ("inf", None),
+        ("1e3", 1000.0),
+        ("inf", float("inf")),  # float() parses it; mean relative accuracy scores it 0
+        ("-inf", float("-inf")),
     ],
 )
 def test_parse_number(answer, value):
     assert parse_number(answer) == value
 
 
+def test_parse_number_nan_parses_but_scores_zero():
+    import math
+
+    assert math.isnan(parse_number("nan"))
+    assert mean_relative_accuracy(parse_number("nan"), 2.0) == 0.0
+    assert mean_relative_accuracy(parse_number("inf"), 2.0) == 0.0
+
+
 # ---- mean relative accuracy at the threshold edges ----------------------------------------------
 
 
 def test_thresholds_are_the_ten_of_vsibench():
-    assert MRA_THRESHOLDS == (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+    # the official code's np.linspace(0.5, 0.95, int((0.95 - 0.5) / 0.05 + 2)): ten points, float values kept
+    assert len(MRA_THRESHOLDS) == 10
+    assert MRA_THRESHOLDS == pytest.approx((0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95), abs=1e-15)
+    assert MRA_THRESHOLDS[8] == 0.8999999999999999  # linspace's value, not the literal 0.9
 
 
 @pytest.mark.parametrize(
     ("prediction", "truth", "score"),
     [
         (10.0, 10.0, 1.0),  # exact
-        (10.49, 10.0, 1.0),  # error 0.049 < 0.05: all ten thresholds
-        (10.5, 10.0, 0.9),  # error 0.05 is NOT < 0.05 (theta 0.95): nine thresholds
-        (9.5, 10.0, 0.9),  # same from below
-        (3.36, 3.2, 0.9),  # error 0.05 again, with float noise in 0.16 / 3.2
-        (12.0, 10.0, 0.6),  # error 0.2 < 0.5, 0.45, 0.4, 0.35, 0.3, 0.25
-        (12.5, 10.0, 0.5),  # error 0.25: the 0.25 margin itself fails (strict <)
-        (7.5, 10.0, 0.5),
-        (14.99, 10.0, 0.1),  # error 0.499 < 0.5 only
-        (15.0, 10.0, 0.0),  # error 0.5: nothing
-        (5.0, 10.0, 0.0),
+        (10.49, 10.0, 1.0),  # error 0.049 <= 0.05: all ten thresholds
+        (10.5, 10.0, 1.0),  # error 0.05 <= 1 - 0.95 (= 0.050000000000000044): still all ten ("<=")
+        (9.5, 10.0, 1.0),  # same from below
+        (11.0, 10.0, 0.9),  # error 0.1 <= 1 - 0.8999999999999999, not <= 0.050000000000000044: nine
+        (12.0, 10.0, 0.6),  # error 0.2 <= 0.5 .. 0.25; 1 - 0.8 = 0.19999999999999996 fails: six
+        (12.5, 10.0, 0.6),  # error 0.25 <= 1 - 0.75 = 0.25 exactly: the edge counts, six
+        (7.5, 10.0, 0.6),
+        (14.99, 10.0, 0.1),  # error 0.499 <= 0.5 only
+        (15.0, 10.0, 0.1),  # error 0.5 <= 0.5: one threshold (the paper's "<" would give 0)
+        (5.0, 10.0, 0.1),
+        (15.01, 10.0, 0.0),  # error 0.501: nothing
         (0.0, 10.0, 0.0),
         (-10.0, 10.0, 0.0),
         (None, 10.0, 0.0),  # no number
@@ -140,6 +156,8 @@ def test_numeric_reward_functions():
     assert numeric_reward("12 meters", "10") == pytest.approx(0.6)  # mra
     assert numeric_reward("12", 10.0, "linear") == pytest.approx(0.8)  # 1 - 0.2
     assert numeric_reward("25", 10.0, "linear") == 0.0  # clipped at 0
+    assert numeric_reward("inf", 10.0, "linear") == 0.0
+    assert numeric_reward("nan", 10.0, "linear") == 0.0
     assert numeric_reward("", "10") == 0.0
     assert numeric_reward("many", "10", "linear") == 0.0
 
@@ -150,27 +168,31 @@ def test_numeric_reward_unknown_function():
 
 
 @pytest.mark.parametrize(
-    ("completion", "target", "kind", "score"),
+    ("completion", "target", "kind", "mode", "score"),
     [
-        ("<think>..</think><answer>C</answer>", "C", "letter", 1.0),
-        ("<think>..</think><answer>C. lamp</answer>", "C", "letter", 1.0),
-        ("<think>the answer is C</think><answer></answer>", "C", "letter", 0.0),  # empty answer
-        ("<think>C</think>", "C", "letter", 0.0),  # no answer tag: whole text, first token "<think>C</think>"
-        ("C", "C", "letter", 1.0),  # vanilla mode
-        ("<answer>front-left</answer>", "front-left", "word", 1.0),
-        ("<answer>left</answer>", "front-left", "word", 0.0),
-        ("<answer>2.1</answer>", "2.0", "number", pytest.approx(0.9)),  # error 0.05
-        ("<answer>3 chairs</answer>", "3", "number", 1.0),
-        ("", "3", "number", 0.0),
+        ("<think>..</think><answer>C</answer>", "C", "letter", "think", 1.0),
+        ("<think>..</think><answer>C. lamp</answer>", "C", "letter", "think", 1.0),
+        ("<think>the answer is C</think><answer></answer>", "C", "letter", "think", 0.0),  # empty answer
+        ("<think>C</think>", "C", "letter", "think", 0.0),  # no answer tag: whole text, first word "<think>C</think>"
+        ("C", "C", "letter", "vanilla", 1.0),
+        ("<answer>C</answer>", "C", "letter", "vanilla", 0.0),  # vanilla text is scored as it is, tags and all
+        ("<answer>front-left</answer>", "front-left", "word", "observe", 1.0),
+        ("<answer>left</answer>", "front-left", "word", "think", 0.0),
+        ("<answer>2.2</answer>", "2.0", "number", "think", 0.9),  # error 0.1: nine thresholds
+        ("<answer>3 chairs</answer>", "3", "number", "think", 1.0),
+        ("<answer>3</answer>", "2", "number", "think", 0.1),  # error 0.5 exactly: one threshold
+        ("", "3", "number", "vanilla", 0.0),
     ],
 )
-def test_accuracy_reward(completion, target, kind, score):
-    assert accuracy_reward(completion, target, kind) == score
+def test_accuracy_reward(completion, target, kind, mode, score):
+    assert accuracy_reward(completion, target, kind, mode) == pytest.approx(score, abs=1e-12)
 
 
-def test_accuracy_reward_unknown_kind():
+def test_accuracy_reward_unknown_kind_and_mode():
     with pytest.raises(ValueError, match=r"unknown target kind 'choice'; valid: \['letter', 'word', 'number'\]"):
-        accuracy_reward("A", "A", "choice")
+        accuracy_reward("A", "A", "choice", "vanilla")
+    with pytest.raises(ValueError, match=r"unknown prompt mode 'cot'; valid: \['vanilla', 'think', 'observe'\]"):
+        accuracy_reward("A", "A", "letter", "cot")
 
 
 # ---- format reward --------------------------------------------------------------------------------

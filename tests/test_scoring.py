@@ -10,14 +10,15 @@ from rich.console import Console
 from vsi100k.evaluate.report import print_summary, read_predictions, write_predictions, write_summary
 from vsi100k.evaluate.scoring import score_prediction, summarize, task_of
 
-# A VSI-Bench-like question table with one predictions file, scored by hand below.
+# A VSI-Bench-like question table with one predictions file in the think mode (the <answer> body is
+# scored; untagged text is scored whole), scored by hand below with the official rule ("<=").
 QUESTIONS = [
     # id, question_type, ground_truth, prediction
     ("q01", "object_counting", "4", "4"),  # 1.0
-    ("q02", "object_counting", "4", "<answer>5</answer>"),  # err 0.25 -> 0.5
-    ("q03", "object_abs_distance", "2.0", "2.1 meters"),  # err 0.05 -> 0.9
+    ("q02", "object_counting", "4", "<answer>5</answer>"),  # err 0.25 <= 0.5 .. 0.25 -> 0.6
+    ("q03", "object_abs_distance", "2.0", "2.1 meters"),  # err 0.05 (float 0.050000000000000044) -> 1.0
     ("q04", "object_size_estimation", "150", "about 150"),  # no number first -> 0.0
-    ("q05", "room_size_estimation", "20.0", "29"),  # err 0.45 -> 0.1
+    ("q05", "room_size_estimation", "20.0", "29"),  # err 0.45 > 1 - 0.55 = 0.44999999999999996 -> 0.1
     ("q06", "object_rel_distance", "B", "B. table"),  # 1
     ("q07", "object_rel_distance", "C", "b"),  # 0
     ("q08", "object_rel_direction_easy", "A", "a."),  # 1
@@ -29,8 +30,8 @@ QUESTIONS = [
     ("q14", "obj_appearance_order", "B", "<think>bed first</think><answer>B</answer>"),  # 1
 ]
 EXPECTED = {
-    "object_counting": (1.0 + 0.5) / 2,  # 0.75
-    "object_abs_distance": 0.9,
+    "object_counting": (1.0 + 0.6) / 2,  # 0.8
+    "object_abs_distance": 1.0,
     "object_size_estimation": 0.0,
     "room_size_estimation": 0.1,
     "object_rel_distance": 0.5,
@@ -38,13 +39,13 @@ EXPECTED = {
     "route_planning": 1.0,
     "obj_appearance_order": 0.5,
 }
-EXPECTED_OVERALL = (0.75 + 0.9 + 0.0 + 0.1 + 0.5 + 0.5 + 1.0 + 0.5) / 8  # 0.53125
+EXPECTED_OVERALL = (0.8 + 1.0 + 0.0 + 0.1 + 0.5 + 0.5 + 1.0 + 0.5) / 8  # 0.55
 
 
 def scored_records(predictions: dict[str, str | None]) -> list[dict]:
     records = []
     for qid, qtype, truth, _ in QUESTIONS:
-        answer, score = score_prediction(qtype, truth, predictions.get(qid))
+        answer, score = score_prediction(qtype, truth, predictions.get(qid), "think")
         records.append(
             {
                 "id": qid,
@@ -107,7 +108,9 @@ def test_overall_is_over_present_tasks_only():
 
 def test_score_prediction_rules():
     assert score_prediction("object_counting", "3", "3 chairs") == ("3 chairs", 1.0)
-    assert score_prediction("object_rel_distance", "A", "<answer> a </answer>") == ("a", 1.0)
+    assert score_prediction("object_counting", "2", "3") == ("3", pytest.approx(0.1))  # official "<="
+    assert score_prediction("object_rel_distance", "A", "<answer> a </answer>", "think") == ("a", 1.0)
+    assert score_prediction("object_rel_distance", "A", "<answer> a </answer>", "vanilla")[1] == 0.0
     assert score_prediction("room_size_estimation", "10", None) == ("", 0.0)
     assert task_of("object_rel_direction_hard") == "object_rel_direction"
 
@@ -146,8 +149,8 @@ def test_outputs_round_trip_and_table(tmp_path):
     payload = write_summary(tmp_path / "summary.json", again, {"model": "tiny"})
     on_disk = json.loads((tmp_path / "summary.json").read_text())
     assert on_disk == payload
-    assert on_disk["overall_percent"] == 53.12  # round(53.125, 2) -> banker's rounding on the float
-    assert on_disk["tasks"]["object_counting"]["percent"] == 75.0
+    assert on_disk["overall_percent"] == 55.0
+    assert on_disk["tasks"]["object_counting"]["percent"] == 80.0
     assert on_disk["run"] == {"model": "tiny"}
 
     console = Console(record=True, width=200)
@@ -165,5 +168,14 @@ def test_outputs_round_trip_and_table(tmp_path):
         "Overall",
     ):
         assert heading in text
-    assert "75.0" in text and "90.0" in text and "53.1" in text
+    assert "80.0" in text and "100.0" in text and "55.0" in text
+    assert "missing" not in text  # the missing row appears only when predictions are missing
     assert "easy 100.0, medium 50.0, hard 0.0" in text
+
+
+def test_table_counts_missing_predictions_per_task():
+    summary = summarize(scored_records({qid: pred for qid, _, _, pred in QUESTIONS}))
+    console = Console(record=True, width=200)
+    print_summary(summary, console=console, missing={"obj_appearance_order": 1, "object_counting": 2})
+    row = next(line for line in console.export_text().splitlines() if "missing" in line)
+    assert [cell.strip() for cell in row.split("│")[1:-1]] == ["missing", "2", "0", "0", "0", "0", "0", "0", "1", "3"]

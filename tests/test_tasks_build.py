@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from test_tasks_support import random_facts
 
-from vsi100k.tasks.build import build_questions, read_facts_file
+from vsi100k.pipeline.from_facts import FACTS_GLOB, build_questions, read_facts_file
 from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.generate import generate_questions
 from vsi100k.tasks.io import read_questions, record_to_question, write_questions
@@ -22,7 +22,7 @@ def write_facts(folder, n=4, start=0, split=None):
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(start, start + n):
         facts = replace(random_facts(f"scene{i:04d}_00", i, n_objects=14), split=split)
-        facts.write(folder / f"{facts.scene_id}.facts.json")
+        facts.write(folder / f"{facts.scene_id}.json")
     return folder
 
 
@@ -73,9 +73,9 @@ def test_build_is_byte_identical_and_reports(tmp_path):
 
 def test_one_bad_file_never_stops_the_build(tmp_path):
     facts_dir = write_facts(tmp_path / "facts", n=2)
-    (facts_dir / "scene0900_00.facts.json").write_text("{broken")
-    (facts_dir / "scene0901_00.facts.json").write_text('{"scene_id": "scene0901_00", "objects": [], "schema_version": 0}')
-    (facts_dir / "scene0902_00.facts.json").write_text("[1, 2]")
+    (facts_dir / "scene0900_00.json").write_text("{broken")
+    (facts_dir / "scene0901_00.json").write_text('{"scene_id": "scene0901_00", "objects": [], "schema_version": 0}')
+    (facts_dir / "scene0902_00.json").write_text("[1, 2]")
     result = build_questions(facts_dir, CFG)
     assert result.report["scenes"] == 2
     errors = {e["scene"]: e for e in result.report["scene_errors"]}
@@ -85,10 +85,20 @@ def test_one_bad_file_never_stops_the_build(tmp_path):
     assert errors["scene0902_00"]["problem"].startswith("not a facts file")
 
 
+def test_only_scene_files_are_read_as_facts(tmp_path):
+    facts_dir = write_facts(tmp_path / "facts", n=2)
+    (facts_dir / "facts_report.json").write_text('{"stage": "facts", "ok": [], "failed_scenes": []}')
+    (facts_dir / "notes.json").write_text("[]")
+    assert FACTS_GLOB == "scene*.json"
+    result = build_questions(facts_dir, CFG)
+    assert result.report["scenes"] == 2 and result.report["scene_errors"] == []
+    assert {q.scene_id for q in result.questions} == {"scene0000_00", "scene0001_00"}
+
+
 def test_read_facts_file_errors_name_scene_and_file(tmp_path):
-    path = tmp_path / "scene0900_00.facts.json"
+    path = tmp_path / "scene0900_00.json"
     path.write_text('{"scene_id": "scene0900_00", "objects": [], "schema_version": 1}')
-    with pytest.raises(ValueError, match=r"^scene0900_00: scene0900_00\.facts\.json: malformed facts \(KeyError: 'distances_m'\)"):
+    with pytest.raises(ValueError, match=r"^scene0900_00: scene0900_00\.json: malformed facts \(KeyError: 'distances_m'\)"):
         read_facts_file(path)
 
 
@@ -96,10 +106,10 @@ def test_build_folder_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"does not exist; run `vsi100k facts` first"):
         build_questions(tmp_path / "missing", CFG)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(FileNotFoundError, match=r"no \*\.facts\.json files"):
+    with pytest.raises(FileNotFoundError, match=r"empty: no scene\*\.json files; run `vsi100k facts --out DIR` \(or a build\) first"):
         build_questions(tmp_path / "empty", CFG)
     facts_dir = write_facts(tmp_path / "dup", n=1)
-    random_facts("scene0000_00", 0).write(facts_dir / "copy.facts.json")
+    random_facts("scene0000_00", 0).write(facts_dir / "scene0000_00.copy.json")
     with pytest.raises(ValueError, match=r"several facts files describe scenes \['scene0000_00'\]"):
         build_questions(facts_dir, CFG)
 
@@ -107,7 +117,7 @@ def test_build_folder_errors(tmp_path):
 def test_leakage_refusal_and_recorded_override(tmp_path):
     facts_dir = write_facts(tmp_path / "facts", n=3)
     lists = {"scene0000_00": "train", "scene0001_00": "validation", "scene0002_01": "validation"}
-    with pytest.raises(LeakageError, match=r"^scene0001_00: scene0001_00\.facts\.json: refusing"):
+    with pytest.raises(LeakageError, match=r"^scene0001_00: scene0001_00\.json: refusing"):
         build_questions(facts_dir, CFG, guard=SplitGuard(lists), requested_split="train")
     with pytest.raises(LeakageError, match=r"^scene0002_00: .*its room scene0002 has scans in the ScanNet val split"):
         build_questions(facts_dir, CFG, guard=SplitGuard(lists))
@@ -155,10 +165,20 @@ def test_cli_questions(tmp_path):
     refused = runner.invoke(app, ["questions", "--facts", str(facts_dir), "--out", str(out), "--split", "train",
                                   "--split-lists", str(lists_dir)])
     assert refused.exit_code == 1
-    assert "scene0001_00: scene0001_00.facts.json: refusing" in refused.output
+    assert "scene0001_00: scene0001_00.json: refusing" in refused.output
     allowed = runner.invoke(app, ["questions", "--facts", str(facts_dir), "--out", str(out), "--split", "train",
                                   "--split-lists", str(lists_dir), "--allow-val-in-train"])
     assert allowed.exit_code == 0, allowed.output
     assert json.loads((tmp_path / "q.report.json").read_text())["leakage"]["overridden_scenes"][0]["scene"] == "scene0001_00"
     bad_mix = runner.invoke(app, ["questions", "--facts", str(facts_dir), "--out", str(out), "--mix", "paper"])
-    assert bad_mix.exit_code == 1 and "unknown mix 'paper'" in bad_mix.output
+    assert bad_mix.exit_code == 2  # a usage error: --mix offers only the presets
+    assert "Invalid value for '--mix'" in bad_mix.output and "'paper' is not one of" in bad_mix.output
+    (facts_dir / "scene0900_00.json").write_text("{broken")
+    partial = runner.invoke(app, ["questions", "--facts", str(facts_dir), "--out", str(out)])
+    assert partial.exit_code == 3, partial.output  # questions written, one facts file skipped
+    assert "skipped scene scene0900_00: scene0900_00.json: cannot read facts JSON" in " ".join(partial.output.split())
+    assert len(out.read_text().splitlines()) > 0
+    (tmp_path / "empty").mkdir()
+    none = runner.invoke(app, ["questions", "--facts", str(tmp_path / "empty"), "--out", str(out)])
+    assert none.exit_code == 1
+    assert "no scene*.json files; run `vsi100k facts --out DIR` (or a build) first" in none.output

@@ -6,7 +6,7 @@ import pytest
 
 from vsi100k.errors import ConfigError
 from vsi100k.tasks.config import MIXES, QuestionConfig
-from vsi100k.tasks.registry import TASK_NAMES, get_task
+from vsi100k.tasks.registry import TASK_NAMES, TASKS, get_task
 
 
 def test_defaults_are_spec_section_4():
@@ -82,6 +82,8 @@ def test_config_errors_say_what_to_change(kwargs, message):
 
 
 def test_get_task_unknown_name_lists_valid_names():
-    assert get_task("object_counting").QUESTION_TYPE == "object_counting"
+    task = get_task("object_counting")
+    assert task.question_type == "object_counting" and task.answer_kind == "number"
+    assert task is TASKS["object_counting"]
     with pytest.raises(KeyError, match=r"unknown question type 'route_planning'; valid names: object_counting, object_size_estimation"):
         get_task("route_planning")

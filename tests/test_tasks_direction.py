@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from test_tasks_support import make_facts, random_facts
 
-from vsi100k.tasks import object_rel_direction_easy, object_rel_direction_hard, object_rel_direction_medium
+from vsi100k.tasks import object_rel_direction
 from vsi100k.tasks.base import Question, Skip
 from vsi100k.tasks.config import QuestionConfig
+from vsi100k.tasks.registry import TASKS, get_task
 
-LEVELS = {"easy": object_rel_direction_easy, "medium": object_rel_direction_medium, "hard": object_rel_direction_hard}
+LEVELS = {level: get_task(f"object_rel_direction_{level}") for level in ("easy", "medium", "hard")}
 CFG = QuestionConfig()
 CUBE = (0.2, 0.2, 0.2)
 
@@ -29,8 +30,8 @@ def ask(c_xy, *, c_extent=CUBE, cfg=CFG):
         [("sofa", (0.0, 0.0, 0.4), CUBE), ("tv", (0.0, 3.0, 1.0), CUBE), ("lamp", (c_xy[0], c_xy[1], 0.8), c_extent)],
     )
     out = {}
-    for level, module in LEVELS.items():
-        for item in module.generate(facts, cfg, np.random.default_rng(0)):
+    for level, task in LEVELS.items():
+        for item in task.generate(facts, cfg, np.random.default_rng(0)):
             if isinstance(item, Question) and item.details["positioning_object"] == "sofa" and item.details["orienting_object"] == "tv":
                 out[level] = item.answer
                 assert item.options["ABCD".index(item.ground_truth)].endswith(". " + item.answer)
@@ -111,13 +112,13 @@ def _sector(level, angle):
 
 @pytest.mark.parametrize("level", list(LEVELS))
 def test_every_kept_question_over_random_rooms(level):
-    module = LEVELS[level]
+    task = LEVELS[level]
     letters = Counter()
     kept = 0
     for seed in range(60):
         facts = random_facts(f"scene{seed:04d}_00", seed, n_objects=12, room_m=5.0)
         by_cat = facts.instances_by_category()
-        for item in module.generate(facts, CFG, np.random.default_rng(seed)):
+        for item in task.generate(facts, CFG, np.random.default_rng(seed)):
             if not isinstance(item, Question):
                 continue
             kept += 1
@@ -135,7 +136,7 @@ def test_every_kept_question_over_random_rooms(level):
             outside = sum(_sector(level, _ccw_deg(ax, ay, bx, by, x, y)) != item.answer for x, y, _ in corners)
             assert outside <= 2
             letters[item.ground_truth] += 1
-    n_options = len(module.ANSWERS)
+    n_options = len(task.answers)
     assert kept >= 400
     for letter in "ABCD"[:n_options]:
         assert abs(letters[letter] / kept - 1 / n_options) <= 0.03
@@ -144,18 +145,18 @@ def test_every_kept_question_over_random_rooms(level):
 
 def test_too_few_unique_and_not_unique():
     facts = make_facts("scene0401_00", [("sofa", (0, 0, 0), CUBE), ("tv", (0, 3, 0), CUBE), ("chair", (1, 1, 0), CUBE), ("chair", (2, 1, 0), CUBE)])
-    items = list(object_rel_direction_hard.generate(facts, CFG, np.random.default_rng(0)))
+    items = list(LEVELS["hard"].generate(facts, CFG, np.random.default_rng(0)))
     assert Counter(i.reason for i in items) == Counter({"not_unique": 1, "too_few_unique": 1})
 
 
 def test_wording_and_options():
     facts = make_facts("scene0402_00", [("sofa", (0.0, 0.0, 0.4), CUBE), ("tv", (0.0, 3.0, 1.0), CUBE), ("lamp", (-2.0, 0.5, 0.8), CUBE)])
-    for level, module in LEVELS.items():
-        questions = [i for i in module.generate(facts, CFG, np.random.default_rng(1)) if isinstance(i, Question)]
+    for level, task in LEVELS.items():
+        questions = [i for i in task.generate(facts, CFG, np.random.default_rng(1)) if isinstance(i, Question)]
         q = next(q for q in questions if q.details["querying_object"] == "lamp" and q.details["positioning_object"] == "sofa")
         assert q.question.startswith("If I am standing by the sofa and facing the tv, is the lamp to ")
-        assert sorted(o.split(". ", 1)[1] for o in q.options) == sorted(module.ANSWERS)
-        assert [o[:3] for o in q.options] == [f"{letter}. " for letter in "ABCD"[: len(module.ANSWERS)]]
+        assert sorted(o.split(". ", 1)[1] for o in q.options) == sorted(task.answers)
+        assert [o[:3] for o in q.options] == [f"{letter}. " for letter in "ABCD"[: len(task.answers)]]
         assert q.instance_ids == (1, 2, 3)
 
 
@@ -165,6 +166,22 @@ def test_degenerate_boxes_are_not_used_as_anchors():
         [("sofa", (0.0, 0.0, 0.4), CUBE), ("tv", (0.0, 3.0, 1.0), CUBE), ("lamp", (-2.0, 0.5, 0.8), CUBE),
          ("clock", (0.0, 0.0, 0.0), (0.0, 0.0, 0.0))],
     )
-    items = list(object_rel_direction_medium.generate(facts, CFG, np.random.default_rng(0)))
+    items = list(LEVELS["medium"].generate(facts, CFG, np.random.default_rng(0)))
     assert [(i.reason, i.detail) for i in items if isinstance(i, Skip) and i.reason == "degenerate_box"] == [("degenerate_box", "clock")]
     assert all("clock" not in i.question for i in items if isinstance(i, Question))
+
+
+def test_the_three_levels_are_registered_from_one_module():
+    assert tuple(task.question_type for task in object_rel_direction.TASKS) == tuple(object_rel_direction.LEVELS)
+    assert tuple(object_rel_direction.LEVELS) == (
+        "object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard",
+    )
+    for task in object_rel_direction.TASKS:
+        assert TASKS[task.question_type] is task
+        level = object_rel_direction.LEVELS[task.question_type]
+        assert (task.answer_kind, task.slots, task.answers, task.needs_frames) == (
+            "choice", object_rel_direction.SLOTS, level.answers, False)
+    assert LEVELS["easy"].answers == ("left", "right")
+    assert LEVELS["medium"].answers == ("left", "right", "back")
+    assert LEVELS["hard"].answers == ("front-left", "front-right", "back-left", "back-right")
+    assert object_rel_direction.LEVELS["object_rel_direction_easy"].dropped == frozenset({"back"})

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import types
+import importlib
 import zlib
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
-from test_tasks_support import random_facts
+from test_tasks_support import make_facts, random_facts
 
 from vsi100k.tasks import generate as gen
 from vsi100k.tasks import registry
-from vsi100k.tasks.base import Question, Skip
+from vsi100k.tasks.base import Question, Skip, Task
 from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.generate import generate_questions, scene_cap, stable_hash, task_rng
 from vsi100k.tasks.io import dumps_question
@@ -132,28 +133,72 @@ def test_task_contract_violations_raise(monkeypatch):
         (wrong_type, r"task object_counting yielded a Skip for 'room_size_estimation'"),
         (wrong_scene, r"task object_counting yielded a question for scene9999_00/object_counting while generating scene0000_00"),
     ):
-        module = types.SimpleNamespace(generate=fake)
-        monkeypatch.setattr(gen, "get_task", lambda name, m=module: m)
+        task = Task("object_counting", "number", ("category",), None, fake)
+        monkeypatch.setattr(gen, "get_task", lambda name, t=task: t)
         with pytest.raises(ValueError, match=message):
             generate_questions(facts, cfg)
 
 
-def test_registered_but_missing_module(monkeypatch):
-    monkeypatch.setattr(registry, "TASKS", {k: v for k, v in registry.TASKS.items() if k != "obj_appearance_order"})
-    assert registry.missing_task_modules() == ("obj_appearance_order",)
-    with pytest.raises(KeyError, match=r"'obj_appearance_order' is registered but vsi100k/tasks/obj_appearance_order.py is not installed"):
-        registry.get_task("obj_appearance_order")
+def appearance_facts(scene_id="scene0050_00"):
+    """Facts with first appearances attached, so obj_appearance_order has candidates."""
+    first_s = {"door": 0.0, "table": 2.0, "lamp": 5.0, "bed": 9.0, "sofa": 12.0}
+    facts = make_facts(scene_id, [(c, (float(i), 0.5 * i, 0.5), (0.4, 0.4, 0.4)) for i, c in enumerate(sorted(first_s))])
+    return replace(facts, extra={"first_appearance_s": first_s})
 
 
-def test_registry_rejects_modules_breaking_the_contract(monkeypatch):
-    fake = types.ModuleType("vsi100k.tasks.object_counting")
-    monkeypatch.setattr(registry.importlib, "import_module", lambda name: fake)
-    with pytest.raises(TypeError, match=r"vsi100k.tasks.object_counting does not follow the task contract: missing \['QUESTION_TYPE'"):
-        registry._load("object_counting")
-    for attr, value in (("QUESTION_TYPE", "x"), ("ANSWER_KIND", "choice"), ("SLOTS", ()), ("ANSWERS", None), ("generate", None)):
-        setattr(fake, attr, value)
-    with pytest.raises(TypeError, match=r"object_counting: QUESTION_TYPE is 'x', expected 'object_counting'"):
-        registry._load("object_counting")
-    fake.QUESTION_TYPE, fake.ANSWER_KIND = "object_counting", "text"
-    with pytest.raises(TypeError, match=r"ANSWER_KIND must be 'choice' or 'number', got 'text'"):
-        registry._load("object_counting")
+def test_scan_without_frames_skips_only_the_frame_types():
+    cfg = QuestionConfig(caps=BIG)
+    facts = appearance_facts()
+    with_frames, skips = generate_questions(facts, cfg)
+    assert sum(q.question_type == "obj_appearance_order" for q in with_frames) == 5  # C(5, 4) sets
+    without, no_frame_skips = generate_questions(facts, cfg, has_frames=False)
+    assert without == [q for q in with_frames if q.question_type != "obj_appearance_order"]
+    assert no_frame_skips[("obj_appearance_order", "no_colour_stream")] == 1
+    assert gen.NO_COLOUR_STREAM == "no_colour_stream"
+    assert {k: v for k, v in no_frame_skips.items() if k[0] != "obj_appearance_order"} == {
+        k: v for k, v in skips.items() if k[0] != "obj_appearance_order"
+    }
+    assert not any(k[0] == "obj_appearance_order" and k[1] != "no_colour_stream" for k in no_frame_skips)
+    # a type left out of the mix is not reported as skipped for lack of frames
+    _, vsi100k_skips = generate_questions(facts, QuestionConfig(mix="vsi100k"), has_frames=False)
+    assert not any(qtype == "obj_appearance_order" for qtype, _ in vsi100k_skips)
+
+
+def test_only_appearance_order_needs_frames():
+    assert [name for name, task in registry.TASKS.items() if task.needs_frames] == ["obj_appearance_order"]
+
+
+def test_registry_is_explicit_and_ordered():
+    from vsi100k.tasks import object_counting, object_rel_direction
+
+    assert registry.TASK_NAMES == tuple(registry.TASKS) == (
+        "object_counting", "object_size_estimation", "object_abs_distance", "room_size_estimation",
+        "object_rel_distance", "object_rel_direction_easy", "object_rel_direction_medium",
+        "object_rel_direction_hard", "obj_appearance_order",
+    )
+    assert registry.get_task("object_counting") is object_counting.TASK
+    assert registry.get_task("object_rel_direction_hard") is object_rel_direction.TASKS[2]
+    assert registry.answer_kinds()["object_abs_distance"] == "number"
+    assert registry.answer_kinds()["object_rel_direction_easy"] == "choice"
+    with pytest.raises(TypeError):
+        registry.TASKS["x"] = registry.TASKS["object_counting"]  # read-only mapping
+
+
+def test_task_rejects_an_unknown_answer_kind():
+    with pytest.raises(TypeError, match=r"task object_counting: answer_kind must be one of choice, number, got 'text'"):
+        Task("object_counting", "text", ("category",), None, lambda facts, cfg, rng: iter(()))
+
+
+def test_registry_rejects_two_tasks_with_one_question_type(monkeypatch):
+    from vsi100k.tasks import object_counting, object_size_estimation
+
+    monkeypatch.setattr(object_counting, "TASK", replace(object_counting.TASK, question_type="object_size_estimation"))
+    try:
+        with pytest.raises(TypeError, match=r"two registered tasks share a question type: \['object_size_estimation', "
+                                            r"'object_size_estimation', 'object_abs_distance'"):
+            importlib.reload(registry)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(registry)
+    assert registry.TASKS["object_counting"] is object_counting.TASK
+    assert registry.TASKS["object_size_estimation"] is object_size_estimation.TASK

@@ -31,15 +31,15 @@ def test_snapshot_covers_every_registered_type():
 
 @pytest.mark.parametrize("name,slots,expected", snapshot_cases(), ids=[case[0] for case in snapshot_cases()])
 def test_rendered_wording_is_vsibench_verbatim(name, slots, expected):
-    template = load_template(name, tuple(slots), None if name not in TASKS else TASKS[name].ANSWERS)
+    template = load_template(name, tuple(slots), None if name not in TASKS else TASKS[name].answers)
     assert template.render(**slots) == expected
 
 
 @pytest.mark.parametrize("name", list(TASKS))
 def test_every_task_template_matches_the_task_slots(name):
     task = TASKS[name]
-    template = load_template(name, task.SLOTS, task.ANSWERS)
-    assert sorted(template.slots) == sorted(task.SLOTS)
+    template = load_template(name, task.slots, task.answers)
+    assert sorted(template.slots) == sorted(task.slots)
     assert "VSI-Bench" in template.source
 
 

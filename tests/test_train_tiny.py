@@ -2,7 +2,7 @@
 
 The tiny model (tests/tiny_model.py) is built from a config and a locally trained tokenizer, saved to
 a folder and loaded by path, as TRL does for the KL reference model. The training and validation data
-is a real demo build (`vsi100k.build.demo.run_demo`: synthetic ScanNet scans through the normal
+is a real demo build (`vsi100k.pipeline.demo.run_demo`: synthetic ScanNet scans through the normal
 build), small enough to build in seconds; expected counts come from its own build report. Only the
 VSI-Bench-layout folder with mp4s is hand-made (tests/tiny_build.py). Configuration and data errors
 are tested here too (fast).
@@ -18,7 +18,8 @@ from rich.console import Console
 
 from tiny_build import write_tiny_vsibench
 from tiny_model import save_tiny_qwen2_vl
-from vsi100k.build.demo import run_demo
+from vsi100k.frames.config import FramesConfig
+from vsi100k.pipeline.demo import run_demo
 from vsi100k.errors import ConfigError, SceneError
 from vsi100k.evaluate.config import EvalConfig
 from vsi100k.evaluate.scoring import TASKS, score_prediction, summarize, task_of
@@ -58,9 +59,7 @@ def demo_build(tmp_path_factory):
         cache_dir=root / "cache",
         progress=False,
         stream_frames=DEMO_STREAM_FRAMES,
-        n_frames=DEMO_FRAMES,
-        frame_width=DEMO_FRAME_SIZE[0],
-        frame_height=DEMO_FRAME_SIZE[1],
+        frames=FramesConfig(n_frames=DEMO_FRAMES, max_width=DEMO_FRAME_SIZE[0], max_height=DEMO_FRAME_SIZE[1]),
     )
     assert result.problems == []
     assert result.report["scenes"]["ok"] == DEMO_SCENES

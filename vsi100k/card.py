@@ -176,6 +176,14 @@ def scene_summary(report: dict) -> str:
     if without:
         lines.append(f"- Scans without a colour stream: {len(without)} (no frames row; their frame-based question "
                      "types were skipped with the reason `no_colour_stream`): " + ", ".join(f"`{s}`" for s in without) + ".")
+    faults = report.get("annotation_faults") or {}
+    if faults.get("scans_with_faults"):
+        unknown = ", ".join(f"`{label}` ({n})" for label, n in faults["unknown_labels"].items()) or "none"
+        lines.append(
+            f"- Annotation faults in {faults['scans_with_faults']} scans: raw labels absent from ScanNet's label "
+            f"table: {unknown}; segGroups sharing an objectId merged into one object: "
+            f"{faults['merged_object_ids']}; repeated segGroups dropped: {faults['duplicated_groups']}."
+        )
     for failure in report.get("failed_scenes", []):
         lines.append(f"  - failed `{failure['scene']}`: {failure['reason']}")
     return "\n".join(lines)

@@ -10,7 +10,9 @@ would be uploaded into a local folder. An output that fails validation is never 
 
 from __future__ import annotations
 
+import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from vsi100k.dataset.validate import check_output
 from vsi100k.errors import Vsi100kError
 
 REPO_TYPE = "dataset"
+DEFAULT_ENDPOINT = "https://huggingface.co"
 # Everything else in a build folder (previews, temporaries) stays local.
 UPLOAD_GLOBS = (CARD_FILE, REPORT_FILE, f"{FACTS_DIR}/*.json", "data/**/*.parquet")
 MANAGED_PREFIXES = ("data/", f"{FACTS_DIR}/")  # remote files here that this build lacks are deleted
@@ -54,8 +57,7 @@ def plan_push(out_dir: Path, repo_id: str, *, private: bool = True, revision: st
     import json
 
     out_dir = Path(out_dir)
-    if "/" not in repo_id or repo_id.count("/") != 1 or not all(repo_id.split("/")):
-        raise HubError(f"{repo_id!r}: a repo id is 'namespace/name', e.g. 'my-org/vsi100k'")
+    validate_repo_id(repo_id)
     check_output(out_dir)
     report = json.loads((out_dir / REPORT_FILE).read_text()) if (out_dir / REPORT_FILE).is_file() else {}
     build_id = str(report.get("build_id", "unknown"))
@@ -79,13 +81,65 @@ def plan_push(out_dir: Path, repo_id: str, *, private: bool = True, revision: st
     )
 
 
+def validate_repo_id(repo_id: str) -> None:
+    """Refuse a repo id the Hub would refuse, before any other work (dry runs included).
+
+    A dataset repo id is 'namespace/name'; each part uses letters, digits, '-', '_' and '.', does
+    not start or end with '-' or '.', has no '--' or '..', is at most 96 characters long (ASCII
+    only); the id does not end in '.git'. These are huggingface_hub's own `validate_repo_id` rules.
+    Raises HubError naming the id and the rule it breaks.
+    """
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils import validate_repo_id as hub_validate
+
+    if not isinstance(repo_id, str) or repo_id.count("/") != 1 or not all(repo_id.split("/")):
+        raise HubError(f"{repo_id!r}: a repo id is 'namespace/name', e.g. 'my-org/vsi100k'")
+    try:
+        hub_validate(repo_id)
+    except HFValidationError as exc:
+        raise HubError(f"{repo_id!r}: not a valid Hub repo id ({exc})") from None
+
+
+def hub_endpoint() -> str:
+    """The Hub endpoint a push talks to: HF_ENDPOINT when set (read now, not at import), else huggingface.co."""
+    return (os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
+
+
 def default_client():
     """An `HfApi` that resolves the token itself (HF_TOKEN, then the login cache); refuses without one."""
     from huggingface_hub import HfApi, get_token
 
     if get_token() is None:
         raise HubError("no Hugging Face token found: set HF_TOKEN or run `hf auth login` (tokens are never passed as options)")
-    return HfApi()
+    return HfApi(endpoint=hub_endpoint())
+
+
+def _network_errors() -> tuple[type[BaseException], ...]:
+    """Exception classes that mean "the Hub could not be reached or answered with an error"."""
+    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+
+    errors: list[type[BaseException]] = [ConnectionError, TimeoutError, HfHubHTTPError, OfflineModeIsEnabled]
+    for module, name in (("httpx2", "TransportError"), ("httpx", "TransportError"), ("requests", "RequestException")):
+        try:  # whichever HTTP client this huggingface_hub version uses
+            errors.append(getattr(__import__(module), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(errors)
+
+
+@contextmanager
+def _talking_to(endpoint: str):
+    """Turn network and HTTP failures into one-line HubErrors naming the endpoint and the problem."""
+    try:
+        yield
+    except HubError:
+        raise
+    except _network_errors() as exc:
+        detail = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise HubError(
+            f"{endpoint}: the Hugging Face Hub could not be reached or refused the request "
+            f"({type(exc).__name__}: {detail}); check the network, HF_ENDPOINT and the token's rights"
+        ) from None
 
 
 def push(
@@ -97,11 +151,26 @@ def push(
     client=None,
 ) -> PushResult:
     """Push a validated build folder. client: an object with HfApi's create_repo, create_branch,
-    list_repo_files, create_commit and create_tag methods (HfApi by default; a recorder in tests)."""
-    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+    list_repo_files, create_commit and create_tag methods (HfApi by default; a recorder in tests).
 
+    Raises HubError for a bad repo id (before anything else), a missing token, or a Hub that cannot
+    be reached or refuses (one line naming the endpoint and the problem)."""
+    validate_repo_id(repo_id)
+    # ---- pre-flight of the build folder (lock, full validation) goes here, before any network use ----
+
+    # -------------------------------------------------------------------------------------------------
     plan = plan_push(out_dir, repo_id, private=private, revision=revision)
     client = client if client is not None else default_client()
+    endpoint = str(getattr(client, "endpoint", None) or hub_endpoint())
+    with _talking_to(endpoint):
+        return _upload(client, plan, private=private, revision=revision)
+
+
+def _upload(client, plan: PushPlan, *, private: bool, revision: str | None) -> PushResult:
+    """The network part of a push, in the documented order (repo, branch, one commit, tag)."""
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+
+    repo_id = plan.repo_id
     repo_url = client.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True)
     if revision:
         client.create_branch(repo_id, branch=revision, repo_type=REPO_TYPE, exist_ok=True)

@@ -4,16 +4,20 @@ Pure functions on strings and floats (bottom layer: no I/O, no torch). The GRPO 
 (`vsi100k.train.rewards`) and the VSI-Bench evaluator (`vsi100k.evaluate.scoring`) both call these, so
 a model is trained on exactly the rule it is scored by.
 
-Rules (VSI-Bench's, as its paper and evaluation code define them):
+Rules (VSI-Bench's official evaluation code, lmms-eval's ``vsibench`` task, which published scores
+come from):
 
-- The answer is the text inside the last ``<answer> ... </answer>`` pair when the completion has one,
-  otherwise the whole completion (`extract_answer`).
-- Choice questions: the first whitespace-separated token of the answer, trailing "." removed,
-  compared case-insensitively with the correct letter (`choice_exact_match`): "B", "b.", "B. sofa"
-  match "B"; "The answer is B" does not.
-- Number questions: the first token parsed as a float ("5 meters" -> 5.0, "about 5" -> no number),
-  scored by mean relative accuracy over the thresholds 0.50, 0.55, ..., 0.95 (`mean_relative_accuracy`).
-- An empty or missing answer scores 0 and never matches.
+- Vanilla prompts: the prediction text is judged as it is. Think / observe prompts: the text inside
+  the last ``<answer> ... </answer>`` pair is taken first (`extract_answer`), then the same rules.
+- The first word: the text split on single spaces (``" "``, as the official code does), its first
+  piece, trailing "." removed, then surrounding whitespace removed (`first_token`).
+- Choice questions: that word compared case-insensitively with the correct letter
+  (`choice_exact_match`): "B", "b", "B." and "B. sofa" match "B"; "The answer is B" does not.
+- Number questions: ``float()`` of that word ("1.5 meters" -> 1.5, "about 5" -> no number), scored by
+  mean relative accuracy over ``numpy.linspace(0.5, 0.95, 10)``: a threshold theta counts when
+  ``|pred - truth| / truth <= 1 - theta`` (`mean_relative_accuracy`); "nan" and "inf" parse but never
+  satisfy a threshold, so they score 0 as in the official code.
+- An empty, unparsable or missing answer scores 0 and never matches.
 
 Must not: import torch/transformers, read files, or know the dataset layout.
 """
@@ -25,16 +29,16 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Literal
 
+import numpy as np
+
 PromptMode = Literal["vanilla", "think", "observe"]
 PROMPT_MODES: tuple[str, ...] = ("vanilla", "think", "observe")
 
-# theta in {0.50, 0.55, ..., 0.95}: ten confidence thresholds (VSI-Bench paper, Eq. 1).
-MRA_THRESHOLDS: tuple[float, ...] = tuple(k / 20 for k in range(10, 20))
-
-# Relative errors and margins are rounded to this many decimals before the strict "<" comparison, so
-# decimal inputs that sit exactly on a threshold edge (10.5 vs 10 at theta = 0.95: 0.05 < 0.05) score as
-# in exact arithmetic instead of by float noise (1 - 0.95 = 0.050000000000000044).
-_EDGE_DECIMALS = 9
+# theta: the ten confidence thresholds 0.50, 0.55, ..., 0.95 exactly as the official code draws them,
+# np.linspace(0.5, 0.95, int((0.95 - 0.5) / 0.05 + 2)) = np.linspace(0.5, 0.95, 10). The float values
+# matter at the edges: the ninth is 0.8999999999999999, so 1 - theta = 0.10000000000000009 and a
+# prediction exactly 10% off passes it (published VSI-Bench scores include that).
+MRA_THRESHOLDS: tuple[float, ...] = tuple(float(theta) for theta in np.linspace(0.5, 0.95, 10))
 
 _ANSWER_RE = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
 _OPEN_ANSWER_RE = re.compile(r"<answer>(.*)$", re.DOTALL | re.IGNORECASE)
@@ -71,15 +75,12 @@ def extract_answer(text: str | None) -> str:
 
 
 def first_token(answer: str) -> str:
-    """VSI-Bench's fuzzy match: the first token with trailing "." removed ("" if none).
+    """VSI-Bench's fuzzy match: ``answer.split(" ")[0].rstrip(".").strip()``.
 
-    Tokens are separated by any whitespace (VSI-Bench's code splits on " " only, so "B\nsofa" would be
-    one token there; here it is "B", which only ever turns a miss into the intended match).
+    Exactly the official rule, including its edges: only the space character separates words, so
+    "B\nsofa" stays one word and " B" (leading space) gives "" (a miss); "B." and "B" both give "B".
     """
-    tokens = answer.strip().split()
-    if not tokens:
-        return ""
-    return tokens[0].rstrip(".").strip()
+    return answer.split(" ")[0].rstrip(".").strip()
 
 
 def choice_exact_match(answer: str, ground_truth: str) -> float:
@@ -114,15 +115,15 @@ def word_match(answer: str, expected_word: str) -> float:
 
 
 def parse_number(answer: str) -> float | None:
-    """The answer's first token as a finite float ("5 meters" -> 5.0, "3.2m" -> None, "" -> None)."""
-    token = first_token(answer)
-    if not token:
-        return None
+    """``float()`` of the answer's first word, as the official code parses it; None when it does not parse.
+
+    "5 meters" -> 5.0, "1e3" -> 1000.0, "3.2m" -> None, "" -> None. "nan" and "inf" parse (to nan / inf);
+    `mean_relative_accuracy` scores them 0, as the official comparison does.
+    """
     try:
-        value = float(token)
+        return float(first_token(answer))
     except ValueError:
         return None
-    return value if math.isfinite(value) else None
 
 
 def relative_error(prediction: float, truth: float) -> float:
@@ -135,25 +136,25 @@ def relative_error(prediction: float, truth: float) -> float:
 def mean_relative_accuracy(
     prediction: float | None, truth: float, thresholds: Sequence[float] = MRA_THRESHOLDS
 ) -> float:
-    """Mean over thresholds theta of 1[|prediction - truth| / truth < 1 - theta]; in [0, 1].
+    """Mean over thresholds theta of 1[|prediction - truth| / truth <= 1 - theta]; in [0, 1].
 
-    With the default ten thresholds 0.50..0.95 a prediction within 5% (exclusive) of the truth scores
-    1.0, one 45% off scores 0.1, and one 50% off or more scores 0.0. ``None`` (no number) scores 0.0.
-
-    Note: lmms-eval's implementation draws 11 points from linspace(0.5, 0.95) and compares with "<=";
-    this follows the VSI-Bench paper's definition (ten thresholds, strict "<"), as the spec requires.
+    The official VSI-Bench computation in float64: with the ten default thresholds a prediction within
+    5% of the truth scores 1.0, one exactly 50% off scores 0.1 (a count of 3 for a truth of 2), and one
+    more than 50% off scores 0.0. ``None`` (no number), nan and +-inf score 0.0.
     """
     if not thresholds:
         raise ValueError("mean relative accuracy needs at least one threshold")
-    if prediction is None or not math.isfinite(prediction):
+    if prediction is None:
         relative_error(0.0, truth)  # still validate the truth
         return 0.0
-    error = round(relative_error(prediction, truth), _EDGE_DECIMALS)
-    hits = sum(1 for theta in thresholds if error < round(1.0 - theta, _EDGE_DECIMALS))
+    error = relative_error(prediction, truth)  # nan / inf: every comparison below is False
+    hits = sum(1 for theta in thresholds if error <= 1.0 - theta)
     return hits / len(thresholds)
 
 
 def _linear_reward(prediction: float, truth: float) -> float:
+    if not math.isfinite(prediction):
+        return 0.0
     return max(0.0, 1.0 - relative_error(prediction, truth))
 
 
@@ -187,13 +188,28 @@ TargetKind = Literal["letter", "word", "number"]
 TARGET_KINDS: tuple[str, ...] = ("letter", "word", "number")
 
 
-def accuracy_reward(completion: str | None, target: str, target_kind: str, numeric: str = "mra") -> float:
-    """Score of a full completion in [0, 1]: extract the answer, then apply the target's rule.
+def answer_text(prediction: str | None, mode: str) -> str:
+    """The part of a prediction that is scored: all of it (vanilla) or the ``<answer>`` body (think, observe).
+
+    Vanilla text is passed on untouched, as the official code scores it; ``None`` (missing) gives "".
+    """
+    if mode not in PROMPT_MODES:
+        raise ValueError(f"unknown prompt mode {mode!r}; valid: {list(PROMPT_MODES)}")
+    if prediction is None:
+        return ""
+    return prediction if mode == "vanilla" else extract_answer(prediction)
+
+
+def accuracy_reward(
+    completion: str | None, target: str, target_kind: str, mode: str, numeric: str = "mra"
+) -> float:
+    """Score of a full completion in [0, 1]: `answer_text` for the prompt mode, then the target's rule.
 
     target_kind: "letter" (choice with options: `choice_exact_match`), "word" (choice in the
-    option-free form: `word_match`), "number" (`numeric_reward` with ``numeric``).
+    option-free form: `word_match`), "number" (`numeric_reward` with ``numeric``). With the default
+    ``numeric="mra"`` a "letter" or "number" target scores exactly as the VSI-Bench evaluator does.
     """
-    answer = extract_answer(completion)
+    answer = answer_text(completion, mode)
     if target_kind == "letter":
         return choice_exact_match(answer, target)
     if target_kind == "word":

@@ -34,7 +34,7 @@ def synth(
     ] = "clean",
     fps: Annotated[
         Optional[float],
-        typer.Option(min=0.05, max=60.0, help="Frames per second of scan-profile videos (default 2, or 30 with "
+        typer.Option(min=0.05, max=60.0, help="Frames per second of scan-profile videos (default 1, or 30 with "
                                               "--scannet-size)."),
     ] = None,
     scannet_size: Annotated[

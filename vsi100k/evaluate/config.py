@@ -26,7 +26,10 @@ class EvalConfig:
     ScanNet test scenes have no annotations). config: the build's question config ("all").
     sources: VSI-Bench ``dataset`` values to keep (e.g. scannet); empty = all.
     question_types: keep only these types; empty = all. limit: first N questions (after filters).
-    prompt_mode: vanilla | think | observe, as in training. num_frames: frames per question (VSI-Bench:
+    cpu: answer on the CPU even when a GPU is present.
+    allow_missing: score questions without a prediction as 0 instead of failing (predictions files).
+    prompt_mode: vanilla | think | observe, as in training (think/observe predictions are scored on their
+    ``<answer>`` body). batch_size: questions per transformers generate call. num_frames: frames per question (VSI-Bench:
     32). max_new_tokens: generation budget (None: 16 for vanilla, as VSI-Bench; 1024 for think/observe).
     """
 
@@ -45,7 +48,9 @@ class EvalConfig:
     max_new_tokens: int | None = None
     frame_max_pixels: int | None = None
     backend: str = "auto"
-    batch_size: int = 1
+    batch_size: int = 8
+    allow_missing: bool = False
+    cpu: bool = False
     dtype: str = "bfloat16"
     revision: str | None = None
     progress: bool = True

@@ -63,8 +63,11 @@ def write_summary(path: Path, summary: Summary, run: Mapping) -> dict:
     return payload
 
 
-def summary_table(summary: Summary, title: str = "VSI-Bench"):
-    """A rich `Table`: one column per VSI-Bench task (percent, "-" when absent) plus Overall."""
+def summary_table(summary: Summary, title: str = "VSI-Bench", missing: Mapping[str, int] | None = None):
+    """A rich `Table`: one column per VSI-Bench task (percent, "-" when absent) plus Overall.
+
+    ``missing`` (task -> questions without a prediction, scored 0) adds a "missing" row when any.
+    """
     from rich.table import Table
 
     table = Table(title=title)
@@ -81,6 +84,10 @@ def summary_table(summary: Summary, title: str = "VSI-Bench"):
     table.add_row(
         "questions", *[str(summary.tasks[n].count) if n in summary.tasks else "0" for n, _ in TASKS], str(summary.count)
     )
+    if missing and any(missing.values()):
+        table.add_row(
+            "missing", *[str(missing.get(name, 0)) for name, _ in TASKS], str(sum(missing.values())), style="red"
+        )
     direction = summary.tasks.get(DIRECTION_TASK)
     if direction is not None and direction.levels:
         levels = ", ".join(
@@ -92,8 +99,10 @@ def summary_table(summary: Summary, title: str = "VSI-Bench"):
     return table
 
 
-def print_summary(summary: Summary, title: str = "VSI-Bench", console=None) -> None:
+def print_summary(
+    summary: Summary, title: str = "VSI-Bench", console=None, missing: Mapping[str, int] | None = None
+) -> None:
     """Print the table to ``console`` (a rich Console; stdout by default)."""
     from rich.console import Console
 
-    (console or Console()).print(summary_table(summary, title))
+    (console or Console()).print(summary_table(summary, title, missing))

@@ -1,7 +1,9 @@
 """Per-question scores and the VSI-Bench summary (8 tasks + overall).
 
-VSI-Bench's rules: multiple-choice types score 1/0 by `choice_exact_match`; numerical types score
-`mean_relative_accuracy`; a task's score is the mean over its questions; the three relative-direction
+VSI-Bench's rules, as its official evaluation code applies them (see `vsi100k.metrics`):
+multiple-choice types score 1/0 by `choice_exact_match` of the first word; numerical types score
+`mean_relative_accuracy` of ``float()`` of the first word; in think/observe modes the ``<answer>`` body
+is taken first; a task's score is the mean over its questions; the three relative-direction
 levels are first averaged per level and then together into one task; overall is the mean over the
 tasks present (VSI-Bench has all 8; a vsi100k build usually lacks route planning, and its overall is
 then over the tasks it has — `Summary.tasks` lists them). Pure Python; no I/O.
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from vsi100k.metrics import choice_exact_match, extract_answer, mean_relative_accuracy, parse_number
+from vsi100k.metrics import answer_text, choice_exact_match, mean_relative_accuracy, parse_number
 
 NUMBER_TYPES = ("object_counting", "object_abs_distance", "object_size_estimation", "room_size_estimation")
 DIRECTION_LEVELS = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard")
@@ -40,13 +42,16 @@ def task_of(question_type: str) -> str:
     return DIRECTION_TASK if question_type in DIRECTION_LEVELS else question_type
 
 
-def score_prediction(question_type: str, ground_truth: str, prediction: str | None) -> tuple[str, float]:
-    """(extracted answer, score in [0, 1]) of one prediction under VSI-Bench's rule for its type.
+def score_prediction(
+    question_type: str, ground_truth: str, prediction: str | None, mode: str = "vanilla"
+) -> tuple[str, float]:
+    """(scored answer text, score in [0, 1]) of one prediction under VSI-Bench's rule for its type.
 
-    A missing prediction (None) scores 0.
+    ``mode`` is the prompt mode the prediction answered (vanilla: the text as it is, as VSI-Bench;
+    think / observe: the ``<answer>`` body). A missing prediction (None) scores 0.
     """
     task_of(question_type)
-    answer = extract_answer(prediction)
+    answer = answer_text(prediction, mode)
     if question_type in NUMBER_TYPES:
         return answer, mean_relative_accuracy(parse_number(answer), float(ground_truth))
     return answer, choice_exact_match(answer, ground_truth)

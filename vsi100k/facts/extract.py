@@ -16,7 +16,7 @@ from vsi100k.facts.vocabulary import default_vocabulary
 from vsi100k.geometry import alpha_shape as alpha_geometry
 from vsi100k.geometry import boxes as box_geometry
 from vsi100k.geometry import distances as distance_geometry
-from vsi100k.scene import Scene, SegGroup
+from vsi100k.scene import Scene
 
 _NOTE_LIST_LIMIT = 20  # ids listed in a note before it says "..."
 
@@ -90,32 +90,33 @@ class FactsConfig:
 def extract_facts(scene: Scene, cfg: FactsConfig | None = None) -> SceneFacts:
     """Compute the facts of one scene.
 
-    Objects are the segGroups with duplicates removed (same segment set as an earlier group);
-    instance ids are 1-based positions in that deduplicated order, so a group with no vertices
-    (skipped, with a note) leaves a gap. Distances cover every pair of objects with a category.
+    Objects are the scene's resolved objects (`Scene.objects`: duplicated segGroups dropped,
+    segGroups sharing an objectId merged) with their instance ids, so an object with no vertices
+    (skipped, with a note) leaves a gap. The annotation faults go into the notes and into
+    `extra["annotation_faults"]`. Distances cover every pair of objects with a category.
     Raises SceneError when the scene's arrays disagree (e.g. one segment index per vertex).
     """
     cfg = cfg or FactsConfig()
     vertices = _checked_vertices(scene)
-    groups, notes = _deduplicate(scene.seg_groups)
-    members = _group_vertices(scene.seg_indices, groups)
+    notes = scene.annotation_faults.notes()
     vocabulary = default_vocabulary()
     objects: list[ObjectFacts] = []
     point_sets: list[np.ndarray] = []
     empty: list[str] = []
     few: list[str] = []
-    for position, (group, index) in enumerate(zip(groups, members), start=1):
+    for obj in scene.objects:
+        index = obj.vertex_indices
         if len(index) == 0:
-            empty.append(f"{group.id} ({group.label!r})")
+            empty.append(f"{obj.group_ids[0]} ({obj.label!r})")
             continue
         points = vertices[index]
         if len(index) < 4:
-            few.append(f"{position} ({group.label!r}, {len(index)})")
+            few.append(f"{obj.instance_id} ({obj.label!r}, {len(index)})")
         boxes = {method: box_geometry.box_from_points(points, method, cfg.oriented_engine) for method in BOX_METHODS}
         objects.append(ObjectFacts(
-            instance_id=position,
-            raw_label=group.label,
-            category=vocabulary.category_for(group.label),
+            instance_id=obj.instance_id,
+            raw_label=obj.label,
+            category=vocabulary.category_for(obj.label),
             vertex_count=int(len(index)),
             boxes=boxes,
         ))
@@ -138,7 +139,8 @@ def extract_facts(scene: Scene, cfg: FactsConfig | None = None) -> SceneFacts:
         box_method=cfg.box_method,
         distance_method=cfg.distance_method,
         notes=tuple(notes),
-        extra={"config": cfg.to_json(), "vertex_count": int(len(vertices))},
+        extra={"config": cfg.to_json(), "vertex_count": int(len(vertices)),
+               "annotation_faults": scene.annotation_faults.to_json()},
     )
 
 
@@ -159,61 +161,9 @@ def _checked_vertices(scene: Scene) -> np.ndarray:
     return aligned
 
 
-def _deduplicate(groups: tuple[SegGroup, ...]) -> tuple[list[SegGroup], list[str]]:
-    """Keep the first segGroup of every distinct segment set (scene0217_00 repeats its objects)."""
-    seen: set[frozenset[int]] = set()
-    kept: list[SegGroup] = []
-    dropped: list[str] = []
-    for group in groups:
-        key = frozenset(int(s) for s in group.segments)
-        if key in seen:
-            dropped.append(str(group.id))
-            continue
-        seen.add(key)
-        kept.append(group)
-    notes = []
-    if dropped:
-        notes.append(
-            f"removed {len(dropped)} duplicated segGroups (same segments as an earlier group): ids {_listing(dropped)}"
-        )
-    return kept, notes
-
-
 def _listing(items: list[str]) -> str:
     head = ", ".join(items[:_NOTE_LIST_LIMIT])
     return head + (", ..." if len(items) > _NOTE_LIST_LIMIT else "")
-
-
-def _group_vertices(seg_indices: np.ndarray, groups: list[SegGroup]) -> list[np.ndarray]:
-    """Ascending vertex indices of every group: vertices whose segment id is in the group.
-
-    One pass over the vertices: each vertex gets the slot of its segment among the annotated
-    segments, vertices are bucketed by slot with one stable sort, and a group gathers its slots.
-    """
-    seg = np.asarray(seg_indices).astype(np.int64, copy=False)
-    if not groups:
-        return []
-    annotated = np.unique(np.concatenate([np.asarray(g.segments, dtype=np.int64).reshape(-1) for g in groups]))
-    if len(annotated) == 0:
-        return [np.zeros(0, dtype=np.int64) for _ in groups]
-    # slot of each vertex's segment in `annotated`, or len(annotated) when it is in no group
-    pos = np.minimum(np.searchsorted(annotated, seg), len(annotated) - 1)
-    slot = np.where(annotated[pos] == seg, pos, len(annotated))
-    small = np.int16 if len(annotated) < np.iinfo(np.int16).max else np.int32
-    order = np.argsort(slot.astype(small), kind="stable")  # radix sort for small ints
-    counts = np.bincount(slot, minlength=len(annotated) + 1)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    out = []
-    for group in groups:
-        slots = np.searchsorted(annotated, np.unique(np.asarray(group.segments, dtype=np.int64)))
-        sizes = counts[slots]
-        if sizes.sum() == 0:
-            out.append(np.zeros(0, dtype=np.int64))
-            continue
-        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        gather = np.repeat(starts[slots] - offsets, sizes) + np.arange(sizes.sum())
-        out.append(np.sort(order[gather]))
-    return out
 
 
 def _pair_distances(objects: list[ObjectFacts], point_sets: list[np.ndarray], cfg: FactsConfig) -> dict[tuple[int, int], float]:

@@ -97,6 +97,7 @@ def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSum
         leakage_override=cfg.allow_val_in_train,
         overridden_scenes=[s for s in scene_splits if jobs_by_id[s].leakage_override],
         scenes_without_frames=[s for s, entry in entries.items() if not entry.has_frames],
+        annotation_faults={s: entry.result["facts"].get("extra", {}).get("annotation_faults") for s, entry in entries.items()},
     )
     write_report(target, report)
     write_card(target, report)

@@ -69,6 +69,32 @@ def size_stats(written: WrittenDataset, questions_per_scene: Mapping[str, int], 
     }
 
 
+def fault_summary(faults: Mapping[str, Mapping | None]) -> dict:
+    """Annotation faults over the build: totals and, per scan with any, what was found and done.
+
+    Raw labels absent from the label table keep their object but give it no category (so it is in no
+    question); segGroups sharing an objectId are merged into one object; repeated segGroups dropped.
+    """
+    per_scan = {}
+    for scene_id, fault in sorted(faults.items()):
+        if not fault:
+            continue
+        if fault["unknown_labels"] or fault["merged_groups"] or fault["duplicated_groups"]:
+            per_scan[scene_id] = {
+                "unknown_labels": list(fault["unknown_labels"]),
+                "merged_object_ids": list(fault["merged_object_ids"]),
+                "duplicated_groups": int(fault["duplicated_groups"]),
+            }
+    labels = Counter(label for item in per_scan.values() for label in item["unknown_labels"])
+    return {
+        "scans_with_faults": len(per_scan),
+        "unknown_labels": dict(sorted(labels.items())),
+        "merged_object_ids": sum(len(item["merged_object_ids"]) for item in per_scan.values()),
+        "duplicated_groups": sum(item["duplicated_groups"] for item in per_scan.values()),
+        "per_scan": per_scan,
+    }
+
+
 def make_report(
     *,
     build_id: str,
@@ -83,12 +109,14 @@ def make_report(
     leakage_override: bool,
     overridden_scenes: Iterable[str] = (),
     scenes_without_frames: Iterable[str] = (),
+    annotation_faults: Mapping[str, Mapping | None] | None = None,
 ) -> dict:
     """Assemble the report.
 
     scene_splits: scene id -> split of every scene that was built. failed: scene id -> reason.
     question_rows: split -> question rows. skipped: question type -> reason -> dropped candidates.
     scenes_without_frames: built scans that had no colour stream (no frames row, frame-free questions).
+    annotation_faults: scene id -> its `AnnotationFaults` JSON (None or absent: not recorded).
     """
     all_rows = [row for split in SPLITS for row in question_rows.get(split, [])]
     per_scene = Counter(row["scene_name"] for row in all_rows)
@@ -107,6 +135,7 @@ def make_report(
             "without_frames": len(without),
         },
         "scenes_without_frames": without,
+        "annotation_faults": fault_summary(annotation_faults or {}),
         "failed_scenes": [{"scene": scene, "reason": failed[scene]} for scene in sorted(failed)],
         "questions": {
             "total": len(all_rows),

@@ -74,9 +74,15 @@ class _LazyScene:
 
     def __call__(self) -> Scene:
         if self.value is None:
-            from vsi100k.scannet import load_scene
+            from vsi100k.scannet import load_scene, read_label_table
 
-            self.value = load_scene(self.job.scene_dir)
+            labels = None
+            if self.job.label_table is not None:
+                try:
+                    labels = read_label_table(self.job.label_table)
+                except (OSError, ValueError) as error:
+                    raise SceneError(self.job.scene_id, self.job.label_table, f"unreadable label table ({error})") from None
+            self.value = load_scene(self.job.scene_dir, labels)
             self.reads += 1
         return self.value
 

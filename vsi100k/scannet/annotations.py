@@ -16,18 +16,41 @@ SEGS_PARAMS = {
 }
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+
+
 def _load_json(path: Path, scene_id: str) -> dict:
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise SceneError(scene_id, path, "file not found") from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise SceneError(scene_id, path, f"cannot read the file ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SceneError(scene_id, path, f"not UTF-8 text (undecodable byte at {exc.start})") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SceneError(scene_id, path, f"invalid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise SceneError(scene_id, path, "invalid JSON (nested too deeply)") from None
     if not isinstance(data, dict):
         raise SceneError(scene_id, path, "expected a JSON object at the top level")
     return data
+
+
+def _integer(value) -> int:
+    """An int64-range integer from a JSON number (integral floats such as 3.0 allowed); else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{value!r} is not an integer")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"{value!r} is not an integer")
+    number = int(value)
+    if not _INT64[0] <= number <= _INT64[1]:
+        raise ValueError(f"{value!r} is out of the int64 range")
+    return number
 
 
 def read_segs(path: Path, scene_id: str, vertex_count: int | None = None) -> np.ndarray:
@@ -35,12 +58,18 @@ def read_segs(path: Path, scene_id: str, vertex_count: int | None = None) -> np.
     data = _load_json(Path(path), scene_id)
     if "segIndices" not in data:
         raise SceneError(scene_id, path, "no 'segIndices' key")
+    values = data["segIndices"]
+    if not isinstance(values, list):
+        raise SceneError(scene_id, path, "'segIndices' is not a list of integers")
     try:
-        seg = np.asarray(data["segIndices"], dtype=np.int64)
-    except (TypeError, ValueError):
-        raise SceneError(scene_id, path, "'segIndices' is not a list of integers") from None
+        seg = np.asarray(values) if values else np.zeros(0, dtype=np.int64)
+    except (ValueError, TypeError, OverflowError):
+        raise SceneError(scene_id, path, "'segIndices' is not a flat list of integers") from None
     if seg.ndim != 1:
         raise SceneError(scene_id, path, "'segIndices' is not a flat list")
+    if seg.dtype.kind not in "iu" or (seg.dtype.kind == "u" and seg.size and seg.max() > _INT64[1]):
+        raise SceneError(scene_id, path, "'segIndices' is not a list of integers")
+    seg = seg.astype(np.int64, copy=False)
     if vertex_count is not None and len(seg) != vertex_count:
         raise SceneError(
             scene_id, path, f"segIndices has {len(seg)} entries but the mesh has {vertex_count} vertices"
@@ -57,12 +86,18 @@ def read_aggregation(path: Path, scene_id: str, known_segments: np.ndarray | Non
     out = []
     for k, group in enumerate(groups):
         try:
+            if not isinstance(group, dict):
+                raise TypeError(f"expected an object, got {type(group).__name__}")
+            if not isinstance(group["segments"], list):
+                raise TypeError("'segments' is not a list")
+            if not isinstance(group["label"], str):
+                raise TypeError("'label' is not a string")
             out.append(
                 SegGroup(
-                    id=int(group["id"]),
-                    object_id=int(group.get("objectId", group["id"])),
-                    segments=tuple(int(s) for s in group["segments"]),
-                    label=str(group["label"]),
+                    id=_integer(group["id"]),
+                    object_id=_integer(group.get("objectId", group["id"])),
+                    segments=tuple(_integer(s) for s in group["segments"]),
+                    label=group["label"],
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:

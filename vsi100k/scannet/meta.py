@@ -16,6 +16,8 @@ def read_meta(path: Path, scene_id: str) -> dict[str, str]:
         text = path.read_text(errors="strict")
     except FileNotFoundError:
         raise SceneError(scene_id, path, "file not found") from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise SceneError(scene_id, path, f"cannot read the file ({exc.strerror})") from None
     except UnicodeDecodeError:
         raise SceneError(scene_id, path, "not a text file (undecodable bytes)") from None
     meta: dict[str, str] = {}

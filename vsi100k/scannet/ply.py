@@ -22,45 +22,99 @@ _PLY_TYPES = {
 }
 
 
+_MAX_HEADER_BYTES = 1 << 16  # real headers are ~300 bytes; a longer one is not a mesh header
+
+
 def _parse_header(data: bytes, scene_id: str, path: Path) -> tuple[int, list[dict]]:
-    """Return (offset of the binary body, list of elements with their properties)."""
-    end = data.find(b"end_header\n")
-    if not data.startswith(b"ply") or end < 0:
-        raise SceneError(scene_id, path, "not a PLY file (no 'ply' magic or no 'end_header')")
-    lines = data[:end].decode("ascii", errors="replace").splitlines()
+    """Return (offset of the binary body, list of elements with their properties).
+
+    Every fault of the header (no magic, no `end_header`, a format other than binary little-endian,
+    an unknown property type, a malformed line, a count that is not a non-negative integer,
+    non-ASCII bytes) raises SceneError naming the problem.
+    """
+    if not (data.startswith(b"ply\n") or data.startswith(b"ply\r\n")):
+        raise SceneError(scene_id, path, "not a PLY file (no 'ply' magic on the first line)")
+    end = data.find(b"end_header\n", 0, _MAX_HEADER_BYTES)
+    if end < 0 or data[end - 1:end] not in (b"\n", b"\r"):
+        raise SceneError(
+            scene_id, path, f"not a PLY file or truncated header (no 'end_header' line in the first {_MAX_HEADER_BYTES} bytes)"
+        )
+    try:
+        lines = data[:end].decode("ascii").splitlines()
+    except UnicodeDecodeError as exc:
+        raise SceneError(scene_id, path, f"PLY header has non-ASCII bytes (byte {exc.start})") from None
     elements: list[dict] = []
-    fmt = None
-    for line in lines[1:]:
+    formats: list[str] = []
+    for number, line in enumerate(lines[1:], start=2):
         parts = line.split()
         if not parts or parts[0] in ("comment", "obj_info"):
             continue
         if parts[0] == "format":
-            fmt = parts[1]
+            formats.append(" ".join(parts))
         elif parts[0] == "element":
-            elements.append({"name": parts[1], "count": int(parts[2]), "props": []})
+            if len(parts) != 3:
+                raise SceneError(scene_id, path, f"header line {number} is not 'element <name> <count>': {line[:60]!r}")
+            elements.append({"name": parts[1], "count": _count(parts[2], line, number, scene_id, path), "props": []})
         elif parts[0] == "property":
             if not elements:
                 raise SceneError(scene_id, path, f"property before any element: {line!r}")
-            if parts[1] == "list":
-                elements[-1]["props"].append((parts[4], "list", _PLY_TYPES[parts[2]], _PLY_TYPES[parts[3]]))
-            else:
-                elements[-1]["props"].append((parts[2], _PLY_TYPES[parts[1]]))
-    if fmt != "binary_little_endian":
-        raise SceneError(scene_id, path, f"PLY format {fmt!r} is not supported (ScanNet meshes are binary_little_endian)")
+            elements[-1]["props"].append(_property(parts, line, number, scene_id, path))
+        else:
+            raise SceneError(scene_id, path, f"header line {number} is not a PLY header line: {line[:60]!r}")
+    if formats != ["format binary_little_endian 1.0"]:
+        shown = formats[0] if len(formats) == 1 else f"{len(formats)} format lines"
+        raise SceneError(
+            scene_id, path,
+            f"PLY format {shown!r} is not supported (ScanNet meshes are 'format binary_little_endian 1.0')",
+        )
+    for element in elements:
+        names = [p[0] for p in element["props"]]
+        if not names:
+            raise SceneError(scene_id, path, f"element {element['name']!r} has no properties")
+        if len(set(names)) != len(names):
+            raise SceneError(scene_id, path, f"element {element['name']!r} repeats a property name: {names}")
     return end + len(b"end_header\n"), elements
+
+
+def _count(token: str, line: str, number: int, scene_id: str, path: Path) -> int:
+    if not token.isdigit():
+        raise SceneError(scene_id, path, f"header line {number}: element count {token[:20]!r} is not a non-negative integer")
+    return int(token)
+
+
+def _property(parts: list[str], line: str, number: int, scene_id: str, path: Path) -> tuple:
+    """('name', dtype) or ('name', 'list', count dtype, index dtype) of one `property` line."""
+    expected = 5 if len(parts) > 1 and parts[1] == "list" else 3
+    if len(parts) != expected:
+        form = "property list <count type> <index type> <name>" if expected == 5 else "property <type> <name>"
+        raise SceneError(scene_id, path, f"header line {number} is not '{form}': {line[:60]!r}")
+    types = parts[2:4] if expected == 5 else parts[1:2]
+    for name in types:
+        if name not in _PLY_TYPES:
+            raise SceneError(
+                scene_id, path, f"header line {number}: unknown property type {name[:20]!r} (known: {', '.join(sorted(_PLY_TYPES))})"
+            )
+    if expected == 5:
+        if _PLY_TYPES[parts[2]][0] == "f" or _PLY_TYPES[parts[3]][0] == "f":
+            raise SceneError(scene_id, path, f"header line {number}: a list's count and index types must be integers: {line[:60]!r}")
+        return parts[4], "list", _PLY_TYPES[parts[2]], _PLY_TYPES[parts[3]]
+    return parts[2], _PLY_TYPES[parts[1]]
 
 
 def read_ply(path: Path, scene_id: str = "?") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Read a ScanNet mesh.
 
     Returns vertices (V, 3) float32 metres, colors (V, 4) uint8 RGBA (alpha 255 when absent),
-    faces (F, 3) int32. Raises SceneError naming the scene, the file and the problem.
+    faces (F, 3) int32, with V >= 1 and F >= 1. Raises SceneError naming the scene, the file and the
+    problem (header faults, truncated blocks, no vertices, no faces, face indices out of range).
     """
     path = Path(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise SceneError(scene_id, path, "file not found") from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise SceneError(scene_id, path, f"cannot read the file ({exc.strerror})") from None
     offset, elements = _parse_header(data, scene_id, path)
     vertices = colors = faces = None
     for element in elements:
@@ -69,7 +123,9 @@ def read_ply(path: Path, scene_id: str = "?") -> tuple[np.ndarray, np.ndarray, n
             if len(props) != 1:
                 raise SceneError(scene_id, path, f"element {name!r} mixes list and scalar properties")
             _, _, count_t, index_t = props[0]
-            faces, offset = _read_faces(data, offset, count, count_t, index_t, scene_id, path)
+            polygons, offset = _read_faces(data, offset, count, count_t, index_t, scene_id, path)
+            if name == "face":
+                faces = polygons
             continue
         dtype = np.dtype([(p[0], "<" + p[1]) for p in props])
         need = dtype.itemsize * count
@@ -77,9 +133,12 @@ def read_ply(path: Path, scene_id: str = "?") -> tuple[np.ndarray, np.ndarray, n
             raise SceneError(
                 scene_id, path, f"truncated {name} block (expected {need} bytes, got {len(data) - offset})"
             )
-        block = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
+        block = np.frombuffer(data, dtype=dtype, count=count, offset=offset) if need else np.zeros(count, dtype)
         offset += need
         if name == "vertex":
+            missing = [axis for axis in ("x", "y", "z") if axis not in (dtype.names or ())]
+            if missing:
+                raise SceneError(scene_id, path, f"vertex element has no {', '.join(missing)} property")
             vertices = np.stack([block["x"], block["y"], block["z"]], axis=1).astype(np.float32)
             colors = np.full((count, 4), 255, dtype=np.uint8)
             for i, channel in enumerate(("red", "green", "blue", "alpha")):
@@ -87,23 +146,29 @@ def read_ply(path: Path, scene_id: str = "?") -> tuple[np.ndarray, np.ndarray, n
                     colors[:, i] = block[channel]
     if vertices is None:
         raise SceneError(scene_id, path, "no vertex element")
-    if faces is None:
-        faces = np.zeros((0, 3), dtype=np.int32)
-    if faces.size and (faces.min() < 0 or faces.max() >= len(vertices)):
+    if len(vertices) == 0:
+        raise SceneError(scene_id, path, "mesh has no vertices")
+    if faces is None or len(faces) == 0:
+        raise SceneError(scene_id, path, "mesh has no faces")
+    if faces.min() < 0 or faces.max() >= len(vertices):
         raise SceneError(scene_id, path, f"face indices outside [0, {len(vertices)})")
-    return vertices, colors, faces
+    return vertices, colors, faces.astype(np.int32)
 
 
 def _read_faces(data, offset, count, count_t, index_t, scene_id, path):
-    """Faces as (F, 3) int32; fast path when every face is a triangle."""
+    """Faces as (F, 3) int64 (range-checked by the caller); fast path when every face is a triangle.
+
+    The general walk reads at least one byte per face, so a corrupt count cannot make it loop
+    longer than the file is long.
+    """
     count_size = np.dtype(count_t).itemsize
     index_size = np.dtype(index_t).itemsize
     tri = np.dtype([("n", "<" + count_t), ("v", "<" + index_t, (3,))])
     need = tri.itemsize * count
     if len(data) - offset >= need:
-        block = np.frombuffer(data, dtype=tri, count=count, offset=offset)
+        block = np.frombuffer(data, dtype=tri, count=count, offset=offset) if count else np.zeros(0, tri)
         if count == 0 or np.all(block["n"] == 3):
-            return block["v"].astype(np.int32), offset + need
+            return block["v"].astype(np.int64), offset + need
     # General polygons: walk the list and fan-triangulate.
     out = []
     for _ in range(count):
@@ -111,12 +176,12 @@ def _read_faces(data, offset, count, count_t, index_t, scene_id, path):
             raise SceneError(scene_id, path, "truncated face block")
         n = int(np.frombuffer(data, dtype="<" + count_t, count=1, offset=offset)[0])
         offset += count_size
-        if offset + n * index_size > len(data):
-            raise SceneError(scene_id, path, "truncated face block")
-        idx = np.frombuffer(data, dtype="<" + index_t, count=n, offset=offset)
+        if n < 0 or offset + n * index_size > len(data):
+            raise SceneError(scene_id, path, "truncated face block" if n >= 0 else f"negative polygon size {n}")
+        idx = np.frombuffer(data, dtype="<" + index_t, count=n, offset=offset) if n else np.zeros(0, index_t)
         offset += n * index_size
         out.extend((idx[0], idx[k], idx[k + 1]) for k in range(1, n - 1))
-    return np.asarray(out, dtype=np.int32).reshape(-1, 3), offset
+    return np.asarray(out, dtype=np.int64).reshape(-1, 3), offset
 
 
 def write_ply(path: Path, vertices: np.ndarray, colors: np.ndarray, faces: np.ndarray) -> None:

@@ -115,6 +115,8 @@ class SensReader:
             self._file = (opener or (lambda p: open(p, "rb", buffering=0)))(self.path)
         except FileNotFoundError:
             raise SceneError(scene_id, self.path, "file not found") from None
+        except (IsADirectoryError, PermissionError) as exc:
+            raise SceneError(scene_id, self.path, f"cannot read the file ({exc.strerror})") from None
         try:
             self.header = self._read_header()
             self._offsets = self._index_frames()
@@ -154,9 +156,15 @@ class SensReader:
     def _index_frames(self) -> np.ndarray:
         """(N, 5) int64 rows: frame header offset, colour offset, colour bytes, depth offset, depth bytes."""
         n = self.header.num_frames
-        offsets = np.empty((n, 5), dtype=np.int64)
         pos = self._file.tell()
         end = self._file.seek(0, io.SEEK_END)
+        # Check the count against the file size before allocating or walking anything: a corrupt
+        # count must neither allocate gigabytes nor loop for hours.
+        room = (end - pos) // _FRAME_HEADER.size
+        if n > room:
+            raise SceneError(self.scene_id, self.path,
+                             f"corrupt header: it says {n} frames but the file ({end} bytes) can hold at most {room}")
+        offsets = np.empty((n, 5), dtype=np.int64)
         for i in range(n):
             self._file.seek(pos)
             head = self._file.read(_FRAME_HEADER.size)
@@ -218,11 +226,12 @@ class SensReader:
         _, _, _, depth_at, depth_bytes = self._offsets[self._check_index(i)]
         self._file.seek(int(depth_at))
         payload = self._read_exact(int(depth_bytes), f"the depth payload of frame {i}")
+        h, w = self.header.depth_height, self.header.depth_width
         try:
-            raw = zlib.decompress(payload)
+            # bounded: a corrupt payload cannot inflate beyond one frame (plus one byte to see excess)
+            raw = zlib.decompressobj().decompress(payload, 2 * h * w + 1)
         except zlib.error as exc:
             raise SceneError(self.scene_id, self.path, f"corrupt depth frame {i} ({exc})") from None
-        h, w = self.header.depth_height, self.header.depth_width
         if len(raw) != 2 * h * w:
             raise SceneError(self.scene_id, self.path, f"depth frame {i} has {len(raw)} bytes, expected {2 * h * w}")
         return np.frombuffer(raw, dtype="<u2").reshape(h, w)

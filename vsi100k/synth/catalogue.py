@@ -158,16 +158,19 @@ def category_of(raw_label: str) -> str | None:
     return CATEGORY_OF_RAW_LABEL[raw_label]
 
 
-def label_table_rows(raw_labels: list[str] | set[str]) -> list[dict[str, str]]:
+def label_table_rows(raw_labels: list[str] | set[str], unique_ids: bool = False) -> list[dict[str, str]]:
     """Rows of `scannetv2-labels.combined.tsv` for the given raw labels, in ScanNet's columns.
 
-    Labels marked absent from the v2 table (v1 labels) are left out. Synonyms share `id` and
-    `category`; ids are numbered by ScanNet category in catalogue order. `count` is the number of
-    catalogue synonyms, a stand-in for ScanNet's annotation counts.
+    Labels marked absent from the v2 table (v1 labels) are left out. Synonyms share `category`.
+    unique_ids=False: synonyms also share `id` (ids numbered by ScanNet category in catalogue
+    order). unique_ids=True: as in ScanNet's table, every raw label has its own `id` (numbered
+    in catalogue order). `count` is the number of catalogue synonyms, a stand-in for ScanNet's
+    annotation counts.
     """
     category_ids: dict[str, int] = {}
     for info in _LABELS:
-        category_ids.setdefault(info.scannet_category, len(category_ids) + 1)
+        key = info.raw_label if unique_ids else info.scannet_category
+        category_ids.setdefault(key, len(category_ids) + 1)
     rows = []
     for info in _LABELS:
         if info.raw_label not in raw_labels or not info.in_label_table:
@@ -177,7 +180,7 @@ def label_table_rows(raw_labels: list[str] | set[str]) -> list[dict[str, str]]:
         synset = {"chair": "03001627", "table": "04379243", "sofa": "04256520", "bed": "02818832",
                   "bookshelf": "02871439", "lamp": "03636649", "television": "03211117"}.get(info.nyu40class, "")
         rows.append({
-            "id": str(category_ids[info.scannet_category]),
+            "id": str(category_ids[info.raw_label if unique_ids else info.scannet_category]),
             "raw_category": info.raw_label,
             "category": info.scannet_category,
             "count": str(sum(1 for other in _LABELS if other.scannet_category == info.scannet_category)),

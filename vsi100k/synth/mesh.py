@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vsi100k.synth.boxes import YawBox
+from vsi100k.synth.boxes import YawBox, project_onto_solid
 from vsi100k.synth.layout import Layout
 
 # Owner names of the structural surfaces; objects are "object:<index in layout.objects>".
@@ -34,14 +34,20 @@ class MeshConfig:
     object_segment_m, structure_segment_m: side of the square tiles that become over-segments on
         furniture and on walls / floor / ceiling, metres.
     jitter: in-plane jitter of interior grid points, as a fraction of the grid spacing.
+    object_spacing_m: when set, furniture is tessellated at this fixed grid spacing (metres) and
+        only walls / floor / ceiling are spaced to reach the vertex target (the scan profile: the
+        spacing bounds how far closest-vertex distances and extents can be from the exact surface).
     """
 
     vertices: tuple[int, int] = (60_000, 140_000)
     object_segment_m: float = 0.45
     structure_segment_m: float = 1.0
     jitter: float = 0.3
+    object_spacing_m: float | None = None
 
     def __post_init__(self) -> None:
+        if self.object_spacing_m is not None and not 0.005 <= self.object_spacing_m <= 0.2:
+            raise ValueError(f"object_spacing_m must be in [0.005, 0.2] m or None (got {self.object_spacing_m})")
         lo, hi = self.vertices
         if not 1_000 <= lo <= hi:
             raise ValueError(f"vertices must be (min, max) with 1000 <= min <= max (got {self.vertices})")
@@ -69,6 +75,9 @@ class RoomMesh:
     owner: np.ndarray
     owners: tuple[str, ...]
     spacing_m: float
+    patch: np.ndarray | None = None  # (V,) int32 surface patch of each vertex
+    border_m: np.ndarray | None = None  # (V,) distance within its patch to the patch border, metres
+    patch_flat: np.ndarray | None = None  # (P,) bool: the patch is a plane (not a rounded solid)
 
 
 @dataclass(frozen=True)
@@ -79,10 +88,18 @@ class _Patch:
     owner: int
     color: np.ndarray  # (3,) base RGB
     segment_m: float
+    solid: YawBox | None = None  # rounded solid the grid is projected onto, None for planes
 
 
-def _box_patches(box: YawBox, owner: int, color: np.ndarray, segment_m: float) -> list[_Patch]:
-    """The visible sides of a box (all but a bottom resting on the floor)."""
+# Side indices of a box patch list: +x, -x, +y, -y, top, bottom.
+SIDE_PLUS_X, SIDE_MINUS_X, SIDE_TOP, SIDE_BOTTOM = 0, 1, 4, 5
+
+
+def _box_patches(box: YawBox, owner: int, color: np.ndarray, segment_m: float,
+                 skip_sides: frozenset[int] = frozenset()) -> list[_Patch]:
+    """The visible sides of a box (all but a bottom resting on the floor and `skip_sides`).
+
+    A rounded box is tessellated as its outer box and projected onto the rounded surface."""
     half = np.asarray(box.size, dtype=float) / 2
     rot = box.rotation()
     center = np.asarray(box.center, dtype=float)
@@ -99,22 +116,27 @@ def _box_patches(box: YawBox, owner: int, color: np.ndarray, segment_m: float) -
     on_floor = center[2] - c <= 1e-6
     patches = []
     for k, (origin, e1, e2) in enumerate(sides):
-        if k == 5 and on_floor:
+        if (k == 5 and on_floor and not box.round_m) or k in skip_sides:  # a ball-rounded bottom is seen
             continue
         patches.append(_Patch(rot @ np.asarray(origin, float) + center, rot @ np.asarray(e1, float),
-                              rot @ np.asarray(e2, float), owner, color, segment_m))
+                              rot @ np.asarray(e2, float), owner, color, segment_m,
+                              box if box.rounded else None))
     return patches
 
 
-def _room_patches(layout: Layout, rng: np.random.Generator, cfg: MeshConfig) -> tuple[list[_Patch], list[str]]:
+def _room_patches(layout: Layout, rng: np.random.Generator, cfg: MeshConfig,
+                  skip_sides: dict[tuple[int, int], frozenset[int]] | None = None,
+                  ceiling: bool = True) -> tuple[list[_Patch], list[str]]:
     room = layout.room
     owners: list[str] = []
     patches: list[_Patch] = []
+    skip_sides = skip_sides or {}
     for index, obj in enumerate(layout.objects):
         owners.append(f"object:{index}")
         color = np.asarray(obj.color, dtype=float)
-        for part in obj.parts:
-            patches.extend(_box_patches(part, len(owners) - 1, color, cfg.object_segment_m))
+        for k, part in enumerate(obj.parts):
+            patches.extend(_box_patches(part, len(owners) - 1, color, cfg.object_segment_m,
+                                        skip_sides.get((index, k), frozenset())))
     wall_color = np.asarray(_WALL_COLORS[int(rng.integers(len(_WALL_COLORS)))], float)
     for k, (start, end) in enumerate(room.walls()):
         owners.append(f"wall:{k}")
@@ -128,7 +150,7 @@ def _room_patches(layout: Layout, rng: np.random.Generator, cfg: MeshConfig) -> 
         patches.append(_Patch(np.array([x0, y0, 0.0]), np.array([x1 - x0, 0, 0]), np.array([0, y1 - y0, 0]),
                               len(owners) - 1, floor_color, cfg.structure_segment_m))
     owners.append(CEILING)
-    for x0, y0, x1, y1 in room.rects:
+    for x0, y0, x1, y1 in (room.rects if ceiling else ()):
         patches.append(_Patch(np.array([x0, y0, room.height_m]), np.array([0, y1 - y0, 0]), np.array([x1 - x0, 0, 0]),
                               len(owners) - 1, np.array([240.0, 240, 238]), cfg.structure_segment_m))
     return patches, owners
@@ -153,16 +175,33 @@ def _spacing_for(lengths: np.ndarray, target: int) -> float:
     return hi
 
 
-def build_room_mesh(layout: Layout, rng: np.random.Generator, cfg: MeshConfig = MeshConfig()) -> RoomMesh:
-    """Tessellate a furnished room; the vertex count lands near a target drawn from cfg.vertices."""
-    patches, owners = _room_patches(layout, rng, cfg)
+def build_room_mesh(layout: Layout, rng: np.random.Generator, cfg: MeshConfig = MeshConfig(), *,
+                    skip_sides: dict[tuple[int, int], frozenset[int]] | None = None,
+                    ceiling: bool = True) -> RoomMesh:
+    """Tessellate a furnished room; the vertex count lands near a target drawn from cfg.vertices.
+
+    skip_sides: (object index, part index) -> box sides (`SIDE_*`) left out (hidden undersides,
+    faces cut by a wall). ceiling: False leaves the ceiling out (its owner then has no vertices).
+    """
+    patches, owners = _room_patches(layout, rng, cfg, skip_sides, ceiling)
     lengths = np.array([[np.linalg.norm(p.edge1), np.linalg.norm(p.edge2)] for p in patches])
     target = int(rng.integers(cfg.vertices[0], cfg.vertices[1] + 1))
-    spacing = _spacing_for(lengths, target)
-    cells = _grid_counts(lengths, spacing)
-    vertices, colors, faces, segs, owner = [], [], [], [], []
+    if cfg.object_spacing_m is None:
+        spacing = _spacing_for(lengths, target)
+        cells = _grid_counts(lengths, spacing)
+    else:
+        is_object = np.array([owners[p.owner].startswith("object:") for p in patches])
+        object_cells = _grid_counts(lengths[is_object], cfg.object_spacing_m)
+        left = max(target - int(np.sum((object_cells[:, 0] + 1) * (object_cells[:, 1] + 1))), 5_000)
+        # Structure no coarser than 4 cm: the room's alpha shape samples 10k vertices of the whole
+        # mesh, and a sparse floor would open gaps in it.
+        spacing = float(np.clip(_spacing_for(lengths[~is_object], left), cfg.object_spacing_m, 0.04))
+        cells = np.zeros_like(lengths, dtype=np.int64)
+        cells[is_object] = object_cells
+        cells[~is_object] = _grid_counts(lengths[~is_object], spacing)
+    vertices, colors, faces, segs, owner, patch_of, border = [], [], [], [], [], [], []
     base = 0
-    for patch, (n1, n2) in zip(patches, cells):
+    for patch_index, (patch, (n1, n2)) in enumerate(zip(patches, cells)):
         u = np.linspace(0.0, 1.0, n1 + 1)
         v = np.linspace(0.0, 1.0, n2 + 1)
         uu, vv = np.meshgrid(u, v, indexing="ij")  # (n1 + 1, n2 + 1), vertex (i, j) -> i * (n2 + 1) + j
@@ -172,6 +211,12 @@ def build_room_mesh(layout: Layout, rng: np.random.Generator, cfg: MeshConfig = 
             uu = uu + interior * rng.uniform(-cfg.jitter, cfg.jitter, uu.shape) / n1
             vv = vv + interior * rng.uniform(-cfg.jitter, cfg.jitter, vv.shape) / n2
         points = patch.origin + uu.reshape(-1, 1) * patch.edge1 + vv.reshape(-1, 1) * patch.edge2
+        if patch.solid is not None:
+            points = project_onto_solid(points, patch.solid)
+        l1, l2 = np.linalg.norm(patch.edge1), np.linalg.norm(patch.edge2)
+        u_m, v_m = uu.reshape(-1) * l1, vv.reshape(-1) * l2
+        border.append(np.minimum(np.minimum(u_m, l1 - u_m), np.minimum(v_m, l2 - v_m)))
+        patch_of.append(np.full(len(points), patch_index, dtype=np.int32))
         vertices.append(points)
         # Over-segments: tiles of about segment_m, id = first vertex index of the tile.
         tiles1 = max(1, int(math.ceil(np.linalg.norm(patch.edge1) / patch.segment_m)))
@@ -201,4 +246,7 @@ def build_room_mesh(layout: Layout, rng: np.random.Generator, cfg: MeshConfig = 
         owner=np.concatenate(owner),
         owners=tuple(owners),
         spacing_m=float(spacing),
+        patch=np.concatenate(patch_of),
+        border_m=np.concatenate(border),
+        patch_flat=np.array([p.solid is None for p in patches]),
     )

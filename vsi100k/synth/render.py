@@ -70,11 +70,13 @@ class Camera:
 @dataclass(frozen=True)
 class RenderedFrame:
     """color: (H, W, 3) uint8. depth_mm: (h, w) uint16 millimetres (0 = nothing hit).
-    label_pixels: label -> number of colour pixels showing it (labels > 0 only)."""
+    label_pixels: label -> number of colour pixels showing it (labels > 0 only).
+    labels: (H, W) int64 label of the triangle each colour pixel shows (0 = none or unlabelled)."""
 
     color: np.ndarray
     depth_mm: np.ndarray
     label_pixels: dict[int, int]
+    labels: np.ndarray | None = None
 
 
 class MeshRenderer:
@@ -153,4 +155,5 @@ class MeshRenderer:
                     color=colors[k * n_color:(k + 1) * n_color].reshape(color_camera.height, color_camera.width, 3),
                     depth_mm=depth_mm[k * n_depth:(k + 1) * n_depth].reshape(depth_camera.height, depth_camera.width),
                     label_pixels={int(lab): int(n) for lab, n in enumerate(counts) if lab > 0 and n > 0},
+                    labels=frame_labels.reshape(color_camera.height, color_camera.width),
                 )

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from vsi100k.errors import SceneError
-from vsi100k.synth.boxes import YawBox, box_set_distance, paired_box_distances, stack_boxes
+from vsi100k.synth.boxes import (YawBox, rounded_solid_distances, box_set_distance, paired_box_distances, stack_boxes,
+                                 stack_rounding)
 
 TRUTH_VERSION = 1
 
@@ -91,6 +92,12 @@ class SceneTruth:
     instance id -> colour pixels showing it (image size `instance_pixels_size` = [w, h]).
     frame_times_s: colour timestamps of the frames, seconds. duplicated_seg_groups: how many
     segGroups the aggregation repeats (the scene0217_00 fault), 0 when clean.
+    realism: "clean" or "scan". tolerances (scan profile): how far facts measured from the noisy,
+    holed mesh may be from these exact values: "size_m" (gravity-aligned box sides, 0.02 m),
+    "distance_m" (closest vertex distances, 0.02 m), "room_area_rel" (alpha-shape area, 3%).
+    In the scan profile the truth is defined on the noise-free analytic surfaces (rounded solids,
+    cut objects clipped at the wall); sizes are the yaw-only box of that surface as the
+    gravity-aligned method defines it (minimum-area footprint rectangle x z range).
     """
 
     scene_id: str
@@ -108,6 +115,8 @@ class SceneTruth:
     frame_times_s: list[float] = field(default_factory=list)
     instance_pixels_size: tuple[int, int] = (0, 0)
     version: int = TRUTH_VERSION
+    realism: str = "clean"
+    tolerances: dict[str, float] = field(default_factory=dict)
 
     @property
     def room_id(self) -> str:
@@ -149,7 +158,7 @@ class SceneTruth:
             "instance_pixels_size": list(self.instance_pixels_size),
             "frame_times_s": [float(t) for t in self.frame_times_s],
             "frame_instance_pixels": [{str(k): int(v) for k, v in sorted(f.items())} for f in self.frame_instance_pixels],
-        }
+        } | ({"realism": self.realism, "tolerances": dict(self.tolerances)} if self.realism != "clean" else {})
 
     @classmethod
     def from_json(cls, data: dict) -> "SceneTruth":
@@ -164,6 +173,8 @@ class SceneTruth:
             frame_times_s=[float(t) for t in data["frame_times_s"]],
             instance_pixels_size=tuple(int(v) for v in data["instance_pixels_size"]),
             version=int(data["version"]),
+            realism=str(data.get("realism", "clean")),
+            tolerances={str(k): float(v) for k, v in data.get("tolerances", {}).items()},
         )
 
 
@@ -177,6 +188,7 @@ def pairwise_distances(objects: tuple[TruthObject, ...] | list[TruthObject]) -> 
         return {}
     owner = np.asarray(owner)
     centers, halves, rotations = stack_boxes(parts)
+    rounding = stack_rounding(parts)
     ia, ib = np.triu_indices(len(parts), k=1)
     keep = owner[ia] != owner[ib]
     ia, ib = ia[keep], ib[keep]
@@ -184,7 +196,11 @@ def pairwise_distances(objects: tuple[TruthObject, ...] | list[TruthObject]) -> 
     chunk = 20_000
     for start in range(0, len(ia), chunk):
         a, b = ia[start:start + chunk], ib[start:start + chunk]
-        dist = paired_box_distances(centers[a], halves[a], rotations[a], centers[b], halves[b], rotations[b])
+        if rounding[a].any() or rounding[b].any():
+            dist = rounded_solid_distances(centers[a], halves[a], rotations[a], rounding[a],
+                                      centers[b], halves[b], rotations[b], rounding[b])
+        else:
+            dist = paired_box_distances(centers[a], halves[a], rotations[a], centers[b], halves[b], rotations[b])
         for oa, ob, d in zip(owner[a], owner[b], dist):
             key = (int(min(oa, ob)), int(max(oa, ob)))
             if key not in out or d < out[key]:

@@ -21,7 +21,7 @@ bytes.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -31,6 +31,7 @@ from vsi100k.scene import SegGroup
 from vsi100k.synth.catalogue import label_table_rows
 from vsi100k.synth.layout import Layout, LayoutConfig, generate_layout
 from vsi100k.synth.mesh import CEILING, FLOOR, MeshConfig, RoomMesh, build_room_mesh
+from vsi100k.synth.realism import ScanConfig, damage_mesh, gravity_box_of_parts, hidden_sides, shape_scan_layout
 from vsi100k.synth.render import Camera
 from vsi100k.synth.trajectory import Trajectory, TrajectoryConfig, generate_trajectory
 from vsi100k.synth.truth import SceneTruth, TruthObject, pairwise_distances, write_truth
@@ -38,6 +39,12 @@ from vsi100k.synth.truth import SceneTruth, TruthObject, pairwise_distances, wri
 LABEL_TABLE_NAME = "scannetv2-labels.combined.tsv"
 SPLIT_LIST_NAMES = {"train": "scannetv2_train.txt", "val": "scannetv2_val.txt"}
 _STREAM_ROOM, _STREAM_SCAN = 1, 2  # seed-sequence streams: room layouts vs. per-scan choices
+REALISMS = ("clean", "scan")
+# Kinds an annotator may skip in the scan profile (their vertices stay unlabelled).
+CLUTTER_KINDS = ("object", "box", "small_box")
+# What noise, tessellation and the gravity box method allow between the scan profile's truth and
+# facts measured from its mesh (gravity-aligned boxes, closest vertex distances, alpha-shape area).
+SCAN_TOLERANCES = {"size_m": 0.02, "distance_m": 0.02, "room_area_rel": 0.03}
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,10 @@ class SynthConfig:
     rescan_probability: chance that a scan is a second scan of the previous room.
     structure_probability: fraction of scans that annotate walls / floor / ceiling as segGroups.
     val_every: every `val_every`-th room goes to the val list (the rest to train).
+    realism: "clean" (boxes, exact meshes, n_frames per video) or "scan" (the scan profile of
+        `realism.ScanConfig`: rounded and cut shapes, holes, noise, outliers, unlabelled clutter,
+        mostly no ceiling, labels with their own ids, 1-3 minute videos at scan.frame_rate_hz
+        (n_frames ignored), and `<id>_2d-instance-filt.zip` masks). See `scan_profile`.
     """
 
     n_frames: int = 96
@@ -65,8 +76,12 @@ class SynthConfig:
     layout: LayoutConfig = field(default_factory=LayoutConfig)
     mesh: MeshConfig = field(default_factory=MeshConfig)
     trajectory: TrajectoryConfig = field(default_factory=TrajectoryConfig)
+    realism: str = "clean"
+    scan: ScanConfig = field(default_factory=ScanConfig)
 
     def __post_init__(self) -> None:
+        if self.realism not in REALISMS:
+            raise ValueError(f"realism {self.realism!r} is unknown; use one of {', '.join(REALISMS)}")
         if self.n_frames < 1:
             raise ValueError(f"n_frames must be >= 1 (got {self.n_frames}); use render=False for no frames")
         for name in ("color_size", "depth_size"):
@@ -85,6 +100,20 @@ class SynthConfig:
                 raise ValueError(f"{name} must be in [0, 1] (got {value})")
         if self.val_every < 2:
             raise ValueError(f"val_every must be >= 2 so that some rooms are train rooms (got {self.val_every})")
+
+
+def scan_profile(scannet_size: bool = False, **overrides) -> SynthConfig:
+    """A SynthConfig of the scan profile.
+
+    scannet_size=False: the cheap profile for demos and tests (1 frame per second, colour
+    320 x 240, depth 160 x 120). True: ScanNet's sizes (30 Hz, colour 1296 x 968, depth 640 x 480;
+    1800-5400 frames per scan). `overrides` are further SynthConfig fields.
+    """
+    if scannet_size:
+        base = dict(color_size=(1296, 968), depth_size=(640, 480), scan=ScanConfig(frame_rate_hz=30.0))
+    else:
+        base = dict(color_size=(320, 240), depth_size=(160, 120), scan=ScanConfig(frame_rate_hz=1.0))
+    return SynthConfig(**{**base, "realism": "scan", **overrides})
 
 
 @dataclass(frozen=True)
@@ -159,7 +188,8 @@ def iter_generate_scenes(out_dir: Path, n_scenes: int, seed: int, cfg: SynthConf
         truth = write_scan(scene_dir, plan.scene_id, layout, _scan_rng(seed, plan.index), cfg, split)
         labels_used.update(o.raw_label for o in truth.objects)
         splits[split].append(plan.scene_id)
-        write_label_table(out_dir / LABEL_TABLE_NAME, label_table_rows(labels_used))
+        write_label_table(out_dir / LABEL_TABLE_NAME,
+                          label_table_rows(labels_used, unique_ids=cfg.realism == "scan"))
         for name, scene_ids in splits.items():
             write_split_list(out_dir / SPLIT_LIST_NAMES[name], sorted(scene_ids))
         yield scene_dir
@@ -178,14 +208,18 @@ class Annotation:
     n_duplicated: int
 
 
-def annotate(mesh: RoomMesh, layout: Layout, rng: np.random.Generator, cfg: SynthConfig) -> Annotation:
+def annotate(mesh: RoomMesh, layout: Layout, rng: np.random.Generator, cfg: SynthConfig,
+             unlabelled: frozenset[int] = frozenset()) -> Annotation:
     """segGroups in a shuffled order (instance id = position + 1); walls / floor / ceiling annotated
-    in some scans; ScanNet's duplicated-segGroup fault in a share of scans."""
-    annotated = [k for k, name in enumerate(mesh.owners) if name.startswith("object:")]
+    in some scans; ScanNet's duplicated-segGroup fault in a share of scans. Owners in `unlabelled`
+    and owners without vertices (a ceiling that was not scanned) get no segGroup."""
+    annotated = [k for k, name in enumerate(mesh.owners) if name.startswith("object:") and k not in unlabelled]
     if rng.random() < cfg.structure_probability:
         annotated += [k for k, name in enumerate(mesh.owners) if name.startswith("wall:") or name == FLOOR]
         if rng.random() < 0.5:
             annotated.append(mesh.owners.index(CEILING))
+    present = np.bincount(mesh.owner, minlength=len(mesh.owners)) > 0
+    annotated = [k for k in annotated if present[k]]
     order = [annotated[k] for k in rng.permutation(len(annotated))]
     owner_instance = np.zeros(len(mesh.owners), dtype=np.int64)
     groups = []
@@ -222,8 +256,13 @@ def random_axis_alignment(rng: np.random.Generator) -> np.ndarray:
     return np.array([float(v) for v in format_matrix(matrix).split()]).reshape(4, 4)
 
 
-def truth_objects(layout: Layout, mesh: RoomMesh, annotation: Annotation) -> tuple[TruthObject, ...]:
-    """Truth records of the annotated owners, ordered by instance id."""
+def truth_objects(layout: Layout, mesh: RoomMesh, annotation: Annotation,
+                  exact_boxes: bool = False) -> tuple[TruthObject, ...]:
+    """Truth records of the annotated owners, ordered by instance id.
+
+    exact_boxes: the box of an object is the yaw-only box of its exact surface as the gravity-
+    aligned box method defines it (minimum-area footprint rectangle x z range; the scan profile),
+    instead of the bounding box in the object's own yaw."""
     room = layout.room
     wall_boxes = room.wall_boxes()
     counts = np.bincount(mesh.owner, minlength=len(mesh.owners))
@@ -239,8 +278,12 @@ def truth_objects(layout: Layout, mesh: RoomMesh, annotation: Annotation) -> tup
             support = None
             if obj.support is not None:
                 support = int(annotation.owner_instance[mesh.owners.index(f"object:{obj.support}")]) or None
-            objects.append(TruthObject(instance, obj.raw_label, obj.category, obj.kind, np.asarray(box.center),
-                                       np.asarray(box.size), obj.yaw_rad, lo, hi, obj.parts, int(counts[owner]), support))
+            if exact_boxes:
+                center, size, yaw, lo, hi = gravity_box_of_parts(obj.parts)
+            else:
+                center, size, yaw = np.asarray(box.center), np.asarray(box.size), obj.yaw_rad
+            objects.append(TruthObject(instance, obj.raw_label, obj.category, obj.kind, center,
+                                       size, yaw, lo, hi, obj.parts, int(counts[owner]), support))
             continue
         if name.startswith("wall:"):
             parts = (wall_boxes[int(name.split(":")[1])],)
@@ -288,20 +331,47 @@ def write_scan(scene_dir: Path, scene_id: str, layout: Layout, rng: np.random.Ge
     """Tessellate, annotate, align, render and write one scan of `layout`; returns its truth."""
     from vsi100k.scannet import write_scene_files
 
-    mesh = build_room_mesh(layout, rng, cfg.mesh)
-    annotation = annotate(mesh, layout, rng, cfg)
+    scan = cfg.realism == "scan"
+    if scan:
+        layout, cut_faces = shape_scan_layout(layout, rng, cfg.scan, cfg.layout.min_gap_m,
+                                              cfg.layout.camera_spot_half_width_m)
+        ceiling = bool(rng.random() < cfg.scan.ceiling_probability)
+        mesh = build_room_mesh(layout, rng, replace(cfg.mesh, object_spacing_m=cfg.scan.object_spacing_m),
+                               skip_sides=hidden_sides(layout, cut_faces), ceiling=ceiling)
+        mesh = damage_mesh(mesh, layout, rng, cfg.scan)
+        unlabelled = frozenset(k for k, name in enumerate(mesh.owners) if name.startswith("object:")
+                               and layout.objects[int(name.split(":")[1])].kind in CLUTTER_KINDS
+                               and rng.random() < cfg.scan.unlabelled_clutter_probability)
+    else:
+        mesh = build_room_mesh(layout, rng, cfg.mesh)
+        unlabelled = frozenset()
+    annotation = annotate(mesh, layout, rng, cfg, unlabelled)
     alignment = random_axis_alignment(rng)
     to_raw = np.linalg.inv(alignment)
     raw_vertices = (mesh.vertices @ to_raw[:3, :3].T + to_raw[:3, 3]).astype(np.float32)
-    trajectory = generate_trajectory(layout, cfg.n_frames, rng, cfg.trajectory)
-    n_frames = cfg.n_frames if cfg.render else 0
+    if scan:
+        duration_s = float(rng.uniform(*cfg.scan.duration_s))
+        video_frames = max(1, int(round(duration_s * cfg.scan.frame_rate_hz)))
+        trajectory_cfg = replace(cfg.trajectory, frame_interval_us=int(round(1e6 / cfg.scan.frame_rate_hz)),
+                                 turns=(1.5, 3.0))
+    else:
+        video_frames, trajectory_cfg = cfg.n_frames, cfg.trajectory
+    trajectory = generate_trajectory(layout, video_frames, rng, trajectory_cfg)
+    n_frames = video_frames if cfg.render else 0
     write_scene_files(scene_dir, scene_id, vertices=raw_vertices, colors=mesh.colors, faces=mesh.faces,
                       seg_indices=mesh.seg_indices, seg_groups=annotation.seg_groups, axis_alignment=alignment,
                       metadata=_metadata(cfg, layout.scene_type, n_frames))
     frame_pixels: list[dict[int, int]] = []
     if cfg.render:
-        _write_frames(scene_dir / f"{scene_id}.sens", mesh, annotation, trajectory, to_raw, cfg, frame_pixels)
-    objects = truth_objects(layout, mesh, annotation)
+        masks = None
+        if scan:
+            from vsi100k.synth.masks import InstanceArchiveWriter, instance_archive_path
+
+            masks = InstanceArchiveWriter(instance_archive_path(scene_dir), scene_id)
+        _write_frames(scene_dir / f"{scene_id}.sens", mesh, annotation, trajectory, to_raw, cfg, frame_pixels, masks)
+        if masks is not None:
+            masks.close()
+    objects = truth_objects(layout, mesh, annotation, exact_boxes=scan)
     truth = SceneTruth(
         scene_id=scene_id, scene_type=layout.scene_type, split=split, floor_area_m2=layout.room.area_m2,
         floor_polygon=layout.room.polygon.tolist(), wall_height_m=layout.room.height_m, axis_alignment=alignment,
@@ -309,14 +379,16 @@ def write_scan(scene_dir: Path, scene_id: str, layout: Layout, rng: np.random.Ge
         duplicated_seg_groups=annotation.n_duplicated, frame_instance_pixels=frame_pixels,
         frame_times_s=trajectory.times_s.tolist() if cfg.render else [],
         instance_pixels_size=tuple(cfg.color_size) if cfg.render else (0, 0),
+        realism=cfg.realism, tolerances=dict(SCAN_TOLERANCES) if scan else {},
     )
     write_truth(scene_dir, truth)
     return truth
 
 
 def _write_frames(path: Path, mesh: RoomMesh, annotation: Annotation, trajectory: Trajectory, to_raw: np.ndarray,
-                  cfg: SynthConfig, frame_pixels: list[dict[int, int]]) -> None:
-    """Render every pose and stream the frames into a `.sens`; fills `frame_pixels` per frame."""
+                  cfg: SynthConfig, frame_pixels: list[dict[int, int]], masks=None) -> None:
+    """Render every pose and stream the frames into a `.sens`; fills `frame_pixels` per frame and
+    adds each frame's instance mask to `masks` (an `InstanceArchiveWriter`) when given."""
     from PIL import Image
 
     from vsi100k.scannet import SensFrame, SensHeader, write_sens
@@ -337,6 +409,8 @@ def _write_frames(path: Path, mesh: RoomMesh, annotation: Annotation, trajectory
             buffer = io.BytesIO()
             Image.fromarray(frame.color).save(buffer, format="JPEG", quality=cfg.jpeg_quality)
             frame_pixels.append(frame.label_pixels)
+            if masks is not None:
+                masks.add(k, frame.labels)
             yield SensFrame(pose=to_raw @ trajectory.poses[k], color_jpeg=buffer.getvalue(), depth=frame.depth_mm,
                             color_timestamp_us=int(trajectory.color_timestamps_us[k]),
                             depth_timestamp_us=int(trajectory.depth_timestamps_us[k]))

@@ -126,6 +126,22 @@ def finish_run(trainer, processor, cfg: TrainConfig, extra: dict | None = None) 
     return summary
 
 
+def resolve_attn_implementation(cfg: TrainConfig) -> str:
+    """The attention kernel to load the model with: ``cfg.attn_implementation``, with "auto" ->
+    flash_attention_2 when the flash-attn package imports and a GPU is used, else sdpa."""
+    if cfg.attn_implementation != "auto":
+        return cfg.attn_implementation
+    if cfg.use_cpu:
+        return "sdpa"
+    import importlib.util
+
+    import torch
+
+    if importlib.util.find_spec("flash_attn") is not None and torch.cuda.is_available():
+        return "flash_attention_2"
+    return "sdpa"
+
+
 def optimisation_args(cfg: TrainConfig) -> dict[str, Any]:
     """Trainer arguments GRPO and SFT share: optimiser, schedule, precision, logging and
     checkpoints, every TRL/transformers default that matters pinned."""
@@ -147,7 +163,7 @@ def optimisation_args(cfg: TrainConfig) -> dict[str, Any]:
         bf16=use_bf16,
         fp16=False,
         use_cpu=cfg.use_cpu,
-        model_init_kwargs={"dtype": cfg.dtype, "attn_implementation": cfg.attn_implementation},
+        model_init_kwargs={"dtype": cfg.dtype, "attn_implementation": resolve_attn_implementation(cfg)},
         logging_steps=cfg.logging_steps,
         save_strategy="steps",
         save_steps=cfg.save_steps,

@@ -19,6 +19,8 @@ from vsi100k.prompts import QUESTION_FORMS
 METHODS = ("grpo", "sft")
 DTYPES = ("bfloat16", "float32")
 GRPO_LOSS_TYPES = ("grpo", "dr_grpo", "dapo", "bnpo")
+ATTN_IMPLEMENTATIONS = ("auto", "sdpa", "flash_attention_2", "eager")
+CACHE_IMPLEMENTATIONS = ("dynamic", "static")
 LORA_TARGETS_QWEN2_VL = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
@@ -46,6 +48,13 @@ class TrainConfig:
     Model: ``model`` path or Hub id (Qwen2-VL / Qwen2.5-VL); ``dtype`` of the weights; ``lora`` adds
     LoRA adapters (``lora_r``, ``lora_alpha``, ``lora_dropout``) to the language model's projections;
     ``freeze_vision`` keeps the vision tower fixed.
+    Speed: ``attn_implementation`` "auto" uses flash_attention_2 when the flash-attn package and a GPU
+    are present, else SDPA; ``cache_implementation`` "static" gives transformers rollouts a fixed-size
+    KV cache (None: dynamic); ``generation_batch_size`` completions generated per generate call (a
+    multiple of ``num_generations``; None: one optimiser step's worth); ``merge_lora_for_rollouts``
+    generates transformers rollouts with the LoRA adapters merged (see `vsi100k.train.rollouts`);
+    ``use_vllm`` generates rollouts with vLLM (``vllm_mode`` colocate shares the training GPUs,
+    ``vllm_max_model_length`` bounds its KV cache per sequence).
     """
 
     model: str
@@ -84,17 +93,21 @@ class TrainConfig:
     gradient_checkpointing: bool = True
     # model
     dtype: str = "bfloat16"
-    attn_implementation: str = "sdpa"
+    attn_implementation: str = "auto"
     lora: bool = False
     lora_r: int = 64
     lora_alpha: int = 128
     lora_dropout: float = 0.05
     lora_target_modules: tuple[str, ...] = LORA_TARGETS_QWEN2_VL
     freeze_vision: bool = False
-    # generation backend
+    # rollout generation
+    cache_implementation: str | None = None
+    generation_batch_size: int | None = None
+    merge_lora_for_rollouts: bool = True
     use_vllm: bool = False
     vllm_mode: str = "colocate"
     vllm_gpu_memory_utilization: float = 0.3
+    vllm_max_model_length: int | None = None
     # logging and checkpoints
     logging_steps: int = 1
     save_steps: int = 100
@@ -155,6 +168,24 @@ class TrainConfig:
             )
         if self.use_vllm and self.method != "grpo":
             raise ConfigError("use_vllm: vLLM only generates GRPO rollouts; drop --use-vllm for --method sft")
+        if self.attn_implementation not in ATTN_IMPLEMENTATIONS:
+            raise ConfigError(
+                f"attn_implementation={self.attn_implementation!r}: choose one of {', '.join(ATTN_IMPLEMENTATIONS)}"
+            )
+        if self.cache_implementation is not None and self.cache_implementation not in CACHE_IMPLEMENTATIONS:
+            raise ConfigError(
+                f"cache_implementation={self.cache_implementation!r}: choose one of "
+                f"{', '.join(CACHE_IMPLEMENTATIONS)} or None"
+            )
+        if self.generation_batch_size is not None and (
+            self.generation_batch_size < 1 or self.generation_batch_size % self.num_generations
+        ):
+            raise ConfigError(
+                f"generation_batch_size={self.generation_batch_size}: must be a positive multiple of "
+                f"num_generations={self.num_generations} (whole groups of rollouts)"
+            )
+        if not 0 < self.vllm_gpu_memory_utilization <= 1:
+            raise ConfigError(f"vllm_gpu_memory_utilization={self.vllm_gpu_memory_utilization}: must be in (0, 1]")
         if self.vllm_mode not in ("colocate", "server"):
             raise ConfigError(f"vllm_mode={self.vllm_mode!r}: choose colocate or server")
         if self.max_steps == 0 or self.num_train_epochs <= 0:

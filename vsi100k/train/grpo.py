@@ -61,13 +61,12 @@ def grpo_args(cfg: TrainConfig, num_processes: int = 1):
         top_k=0,
         min_p=None,
         repetition_penalty=1.0,
-        generation_batch_size=None,
+        generation_batch_size=cfg.generation_batch_size,
         steps_per_generation=None,
+        cache_implementation=cfg.cache_implementation,
         shuffle_dataset=True,
         # generation backend
-        use_vllm=cfg.use_vllm,
-        vllm_mode=cfg.vllm_mode,
-        vllm_gpu_memory_utilization=cfg.vllm_gpu_memory_utilization,
+        **vllm_settings(cfg),
         # data: keep target/target_kind/images for the rewards and the processor
         remove_unused_columns=False,
         **optimisation_args(cfg),
@@ -77,8 +76,20 @@ def grpo_args(cfg: TrainConfig, num_processes: int = 1):
     )
 
 
-def train_grpo(cfg: TrainConfig, callbacks: Sequence = ()) -> dict:
+def vllm_settings(cfg: TrainConfig) -> dict:
+    """The GRPOConfig fields of the vLLM rollout path (``use_vllm`` and the vllm_* settings)."""
+    return {
+        "use_vllm": cfg.use_vllm,
+        "vllm_mode": cfg.vllm_mode,
+        "vllm_gpu_memory_utilization": cfg.vllm_gpu_memory_utilization,
+        "vllm_max_model_length": cfg.vllm_max_model_length,
+    }
+
+
+def train_grpo(cfg: TrainConfig, callbacks: Sequence = (), profiler=None) -> dict:
     """Run GRPO for ``cfg``; returns the run summary (global step, log history, trainable parameters).
+
+    ``profiler``: a `vsi100k.train.profile.StepProfiler` to attach to the trainer (per-step timings).
 
     Writes to ``cfg.output_dir``: checkpoints every ``save_steps``, metrics.jsonl (one line per log:
     loss, reward, rewards/<name>/mean, kl, completion lengths), the final model or LoRA adapters, the
@@ -87,14 +98,16 @@ def train_grpo(cfg: TrainConfig, callbacks: Sequence = ()) -> dict:
     if cfg.method != "grpo":
         raise ConfigError(f"train_grpo got method={cfg.method!r}; call train_sft for the SFT baseline")
     from accelerate import PartialState
-    from trl import GRPOTrainer
+
+    from vsi100k.train.rollouts import grpo_trainer_class
 
     Path(cfg.output_dir).mkdir(parents=True, exist_ok=True)
     args = grpo_args(cfg, num_processes=PartialState().num_processes)
     dataset = training_dataset(cfg)
     processor = load_processor(cfg.model, cfg.frame_max_pixels)
     funcs, _ = reward_functions(cfg.prompt_mode, cfg.numeric_reward, cfg.format_weight)
-    trainer = GRPOTrainer(
+    trainer_class = grpo_trainer_class(cfg.lora and cfg.merge_lora_for_rollouts)
+    trainer = trainer_class(
         model=cfg.model,
         reward_funcs=funcs,
         args=args,
@@ -103,4 +116,6 @@ def train_grpo(cfg: TrainConfig, callbacks: Sequence = ()) -> dict:
         peft_config=lora_config(cfg),
         callbacks=[metrics_logger(cfg.output_dir), *callbacks],
     )
+    if profiler is not None:
+        profiler.attach(trainer)
     return train_and_finish(trainer, processor, cfg, train_questions=len(dataset))

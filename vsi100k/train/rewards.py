@@ -4,6 +4,11 @@ TRL calls ``reward(prompts=..., completions=..., completion_ids=..., **dataset_c
 generation batch and logs each function under ``rewards/<__name__>/mean``. Completions arrive as
 conversations (``[{"role": "assistant", "content": text}]``) or plain strings; the dataset columns
 ``target`` and ``target_kind`` come from `vsi100k.train.data`.
+
+Consistency with the evaluator: the accuracy reward is `vsi100k.metrics.accuracy_reward`, the same
+function `vsi100k.evaluate.scoring` scores with. Deliberate differences, all opt-in: the open question
+form judges choice answers by the whole word (VSI-Bench asks for letters), ``numeric="linear"`` gives
+a smoother number reward than mean relative accuracy, and think/observe modes add a format reward.
 """
 
 from __future__ import annotations
@@ -26,14 +31,18 @@ def completion_text(completion: Any) -> str:
     return ""
 
 
-def make_accuracy_reward(numeric: str = "mra") -> Callable[..., list[float]]:
-    """TRL reward: `vsi100k.metrics.accuracy_reward` of each completion against its row's target."""
+def make_accuracy_reward(mode: str, numeric: str = "mra") -> Callable[..., list[float]]:
+    """TRL reward: `vsi100k.metrics.accuracy_reward` of each completion against its row's target.
+
+    Uses the evaluator's rule for the prompt mode, so with ``numeric="mra"`` and the vsibench question
+    form a rollout earns exactly the score `vsi100k eval` would give the same text.
+    """
 
     def accuracy(
         completions: Sequence[Any], target: Sequence[str], target_kind: Sequence[str], **_: Any
     ) -> list[float]:
         return [
-            accuracy_reward(completion_text(c), t, k, numeric)
+            accuracy_reward(completion_text(c), t, k, mode, numeric)
             for c, t, k in zip(completions, target, target_kind, strict=True)
         ]
 
@@ -52,7 +61,7 @@ def make_format_reward(mode: str) -> Callable[..., list[float]]:
 
 def reward_functions(mode: str, numeric: str = "mra", format_weight: float = 1.0) -> tuple[list, list[float]]:
     """(reward functions, weights) for a prompt mode: accuracy, plus format in think/observe modes."""
-    funcs = [make_accuracy_reward(numeric)]
+    funcs = [make_accuracy_reward(mode, numeric)]
     weights = [1.0]
     if mode != "vanilla" and format_weight > 0:
         funcs.append(make_format_reward(mode))
