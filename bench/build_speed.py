@@ -1,11 +1,12 @@
-"""End-to-end build throughput on synthetic scenes, with 1 and 2 workers.
+"""End-to-end build throughput: local executor with 1 and 2 workers, and the Ray executor.
 
-Generates N synthetic scenes (rendered `.sens` streams) once, then times a cold build (empty cache)
-with 1 worker and with 2 workers into separate output and cache folders, and a warm rebuild (all
-scenes cached). Prints scenes per minute, questions per second, the 2-worker speedup, and checks
-that both outputs are byte-identical.
+Generates N synthetic scans once (the scan profile: non-box objects, noise, 60-180 s streams; about
+65k-140k vertices each), then runs cold builds (empty caches) in interleaved rounds -- local 1
+worker, local 2 workers, Ray with 2 CPUs -- so machine noise hits all three alike. Prints seconds
+per run, the 2-worker speedup, Ray against local, a reseeded rebuild (questions only) and checks
+that every output's shards and facts are byte-identical.
 
-    python bench/build_speed.py --scenes 20 --frames 16 --workdir /tmp/vsi100k-bench
+    python bench/build_speed.py --scenes 12 --frames 16 --rounds 2 --workdir /tmp/vsi100k-bench
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -27,55 +29,61 @@ def tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def timed_build(scenes: Path, out: Path, cache: Path, workers: int, frames: int):
-    from vsi100k.build.config import BuildConfig
-    from vsi100k.build.pipeline import run_build
+def timed_build(scenes: Path, out: Path, cache: Path, frames: int, seed: int = 0, **execution):
+    from vsi100k.frames.config import FramesConfig
+    from vsi100k.pipeline.config import BuildConfig
+    from vsi100k.pipeline.run import run_build
+    from vsi100k.tasks.config import QuestionConfig
 
-    cfg = BuildConfig(scenes_dir=scenes, out_dir=out, cache_dir=cache, workers=workers, n_frames=frames)
+    cfg = BuildConfig(scenes_dir=scenes, out_dir=out, cache_dir=cache, overwrite=True,
+                      frames=FramesConfig(n_frames=frames), questions=QuestionConfig(seed=seed), **execution)
     started = time.perf_counter()
-    result = run_build(cfg, command=cfg.command(), progress=False)
+    result = run_build(cfg, progress=False)
     return time.perf_counter() - started, result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenes", type=int, default=20, help="synthetic scenes to build")
-    parser.add_argument("--frames", type=int, default=16, help="frames sampled per scene")
-    parser.add_argument("--stream-frames", type=int, default=48, help="rendered frames per synthetic scan")
+    parser.add_argument("--scenes", type=int, default=12, help="synthetic scans to build")
+    parser.add_argument("--frames", type=int, default=16, help="frames sampled per scan")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of the three executors")
+    parser.add_argument("--no-ray", action="store_true", help="skip the Ray executor")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=None, help="keep files here (default: a temporary folder)")
     args = parser.parse_args()
 
     from vsi100k.synth import generate_scenes
+    from vsi100k.synth.writer import scan_profile
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="vsi100k-bench-"))
     scenes = workdir / "scenes"
     if not scenes.is_dir():
         started = time.perf_counter()
-        generate_scenes(scenes, args.scenes, args.seed, n_frames=args.stream_frames)
-        print(f"generated {args.scenes} synthetic scenes in {time.perf_counter() - started:.1f} s")
-    runs = {}
-    for workers in (1, 2):
-        out, cache = workdir / f"out-w{workers}", workdir / f"cache-w{workers}"
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(cache, ignore_errors=True)
-        seconds, result = timed_build(scenes, out, cache, workers, args.frames)
-        questions = result.report["questions"]["total"]
-        ok = result.report["scenes"]["ok"]
-        runs[workers] = seconds
-        print(f"workers={workers}: {seconds:7.1f} s  {ok} scenes ok, {result.report['scenes']['failed']} failed, "
-              f"{questions} questions  ->  {ok / seconds * 60:6.1f} scenes/min, {questions / seconds:7.1f} questions/s")
-    print(f"speedup 2 workers vs 1: {runs[1] / runs[2]:.2f}x")
-    seconds, result = timed_build(scenes, workdir / "out-w1", workdir / "cache-w1", 1, args.frames)
-    print(f"warm rebuild (all cached): {seconds:.2f} s, {result.scenes_computed} scenes computed")
-    same = tree_digest(workdir / "out-w1") == tree_digest(workdir / "out-w2")
-    print(f"1-worker and 2-worker shards and facts byte-identical: {same}")
-    sizes = result.report["sizes"]
-    print(f"published {sizes['published_bytes'] / 2**20:.2f} MiB = {sizes['published_over_frames']:.3f} x the frames' "
-          f"own {sizes['frame_image_bytes'] / 2**20:.2f} MiB; frames embedded per question: "
-          f"{sizes['embedded_estimate_bytes'] / 2**20:.1f} MiB ({sizes['embedded_over_published']:.1f}x)")
-    if args.workdir is None:
-        shutil.rmtree(workdir, ignore_errors=True)
+        generate_scenes(scenes, args.scenes, args.seed, config=scan_profile())
+        print(f"generated {args.scenes} synthetic scans in {time.perf_counter() - started:.1f} s")
+    variants = {"local-1": {"workers": 1}, "local-2": {"workers": 2}}
+    if not args.no_ray:
+        variants["ray-2"] = {"workers": 2, "executor": "ray"}
+    seconds: dict[str, list[float]] = {name: [] for name in variants}
+    digests = set()
+    for round_ in range(args.rounds):
+        for name, execution in variants.items():
+            out, cache = workdir / f"out-{name}", workdir / f"cache-{name}"
+            shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(cache, ignore_errors=True)
+            took, result = timed_build(scenes, out, cache, args.frames, **execution)
+            seconds[name].append(took)
+            digests.add(tree_digest(out))
+            print(f"round {round_ + 1} {name:8s} {took:7.1f} s  {result.report['scenes']['ok']} scans ok, "
+                  f"{result.report['questions']['total']} questions")
+    median = {name: statistics.median(values) for name, values in seconds.items()}
+    print(f"speedup local 2 workers vs 1: {median['local-1'] / median['local-2']:.2f}x")
+    if "ray-2" in median:
+        print(f"ray (2 CPUs) vs local (2 workers): {median['ray-2'] / median['local-2']:.2f}x the time")
+    took, result = timed_build(scenes, workdir / "out-local-2", workdir / "cache-local-2", args.frames,
+                               seed=args.seed + 1, workers=2)
+    print(f"reseeded rebuild: {took:.1f} s, stages computed {result.stages_computed()}")
+    print(f"outputs byte-identical across executors: {len(digests) == 1}")
 
 
 if __name__ == "__main__":

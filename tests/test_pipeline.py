@@ -209,3 +209,14 @@ def test_annotation_faults_are_counted_in_the_report_and_the_card(scans, tmp_pat
     assert faults["per_scan"]["scene0000_00"]["merged_object_ids"] == [groups[1]["objectId"]]
     card = (result.out_dir / "README.md").read_text()
     assert "Annotation faults in 1 scans" in card and "`mystery widget` (1)" in card
+
+
+def test_push_refuses_a_folder_that_a_build_is_writing(tmp_path):
+    from vsi100k import hub
+    from vsi100k.dataset.lock import OutputLock, OutputLocked
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with OutputLock(out, purpose="build"):
+        with pytest.raises(OutputLocked, match=r"pid \d+"):
+            hub.push(out, "me/vsi100k", client=object())

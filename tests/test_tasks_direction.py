@@ -84,7 +84,7 @@ def test_corners_in_another_sector_drop_the_candidate():
     spanning = ask((-2.0, 0.5), c_extent=(0.2, 4.0, 0.2))
     assert spanning["hard"] == "corners_span_sectors"
     assert spanning["medium"] == "left"  # 126 deg is still "left" for medium
-    # Two corners outside is tolerated (SPEC: more than 2), so a looser limit keeps it and a stricter drops it.
+    # Two corners outside is tolerated (the rule: more than 2), so a looser limit keeps it and a stricter drops it.
     assert ask((-2.0, 0.5), c_extent=(0.2, 4.0, 0.2), cfg=QuestionConfig(direction_max_corners_outside=4))["hard"] == "front-left"
 
 

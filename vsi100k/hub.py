@@ -1,6 +1,6 @@
 """Publish a build folder on the Hugging Face Hub. The only module of vsi100k that imports huggingface_hub.
 
-Order (SPEC / STYLE "Hub"): create the dataset repo (privacy applied at creation) -> create the branch
+Order: create the dataset repo (privacy applied at creation) -> create the branch
 if a revision is asked -> one commit whose operations add the card first, then the data (and delete
 shards of an earlier push that this build does not have), its message naming the vsi100k version and
 build id -> a tag with the same version. The token comes from huggingface_hub's own resolution
@@ -155,15 +155,17 @@ def push(
 
     Raises HubError for a bad repo id (before anything else), a missing token, or a Hub that cannot
     be reached or refuses (one line naming the endpoint and the problem)."""
-    validate_repo_id(repo_id)
-    # ---- pre-flight of the build folder (lock, full validation) goes here, before any network use ----
+    from vsi100k.dataset.lock import OutputLock
 
-    # -------------------------------------------------------------------------------------------------
-    plan = plan_push(out_dir, repo_id, private=private, revision=revision)
-    client = client if client is not None else default_client()
-    endpoint = str(getattr(client, "endpoint", None) or hub_endpoint())
-    with _talking_to(endpoint):
-        return _upload(client, plan, private=private, revision=revision)
+    validate_repo_id(repo_id)
+    # The folder is locked for the whole push, so a build cannot swap it mid-upload; plan_push
+    # validates every column of every shard before any network use.
+    with OutputLock(out_dir, purpose="push"):
+        plan = plan_push(out_dir, repo_id, private=private, revision=revision)
+        client = client if client is not None else default_client()
+        endpoint = str(getattr(client, "endpoint", None) or hub_endpoint())
+        with _talking_to(endpoint):
+            return _upload(client, plan, private=private, revision=revision)
 
 
 def _upload(client, plan: PushPlan, *, private: bool, revision: str | None) -> PushResult:

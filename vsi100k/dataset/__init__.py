@@ -1,5 +1,5 @@
 """The published dataset: explicit Features, deterministic parquet shards, the loader and the validator.
 
-Two parts joined by `scene_name` (SPEC section 6): a questions table (one config per question type plus
-`all`) and a frames table (one row per scene, never copied into question rows).
+Two parts joined by `scene_name` (docs/definitions.md, "Dataset layout"): a questions table (one config
+per question type plus `all`) and a frames table (one row per scene, never copied into question rows).
 """

@@ -1,4 +1,4 @@
-"""Scene -> SceneFacts: objects, boxes, pairwise distances and room size (SPEC section 3).
+"""Scene -> SceneFacts: objects, boxes, pairwise distances and room size (docs/definitions.md, "Facts").
 
 Reads only the in-memory `Scene` (never files) and calls the pure geometry of `vsi100k.geometry`.
 All geometry is in the aligned frame (axisAlignment applied, z up), in metres.

@@ -1,4 +1,4 @@
-"""The curated object vocabulary: raw ScanNet labels -> VSI-Bench category names (SPEC section 3).
+"""The curated object vocabulary: raw ScanNet labels -> VSI-Bench category names (docs/definitions.md, "Categories").
 
 The mapping is data (`vsi100k/data/vocabulary.json`), checked when it is loaded: every synonym
 belongs to exactly one category and no excluded (structural or vague) label is a synonym. This

@@ -6,6 +6,8 @@ reader walks once to index the file); depth payloads are never touched.
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
@@ -21,9 +23,17 @@ Opener = Callable[[Path], BinaryIO]
 
 
 def unbuffered_open(path: Path) -> BinaryIO:
-    """Open without Python's read-ahead buffer: the reader seeks over payloads, and a buffered file
-    would pull 8 KiB from disk after every seek to read a 96-byte frame header."""
-    return open(path, "rb", buffering=0)
+    """Open for random access: without Python's read-ahead buffer (the reader seeks over payloads,
+    and a buffered file would pull 8 KiB after every seek to read a 96-byte frame header), and with
+    the kernel told the access is random (`posix_fadvise`), so its read-ahead does not pull in
+    many times the bytes asked for on a cold page cache."""
+    handle = open(path, "rb", buffering=0)
+    if hasattr(os, "posix_fadvise"):
+        try:
+            os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_RANDOM)
+        except OSError:
+            pass  # advice only: some filesystems do not take it
+    return handle
 
 
 def sample_sens(path: Path, scene_id: str, cfg: FramesConfig, *, opener: Opener | None = None) -> SampledFrames:

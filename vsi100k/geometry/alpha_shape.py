@@ -1,4 +1,4 @@
-"""2D alpha shapes of point sets: area and outline (the room-size fact, SPEC section 3).
+"""2D alpha shapes of point sets: area and outline (the room-size fact, docs/definitions.md, "Room size").
 
 Semantics follow the `alphashape` package that VSI-Bench used: Delaunay-triangulate the points,
 keep the triangles whose circumradius is strictly below 1/alpha, and take the polygon bounded by

@@ -1,4 +1,4 @@
-"""Distances between objects (SPEC section 3), single pairs and all pairs.
+"""Distances between objects (docs/definitions.md, "Distances"), single pairs and all pairs.
 
 Three methods:
 - box grid (default, VSI-Bench parity): each box's surface is sampled on a grid of at most

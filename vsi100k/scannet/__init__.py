@@ -1,4 +1,7 @@
-"""ScanNet v2 input: the only package that knows ScanNet's file names and formats (SPEC section 2)."""
+"""ScanNet v2 input: the only package that knows ScanNet's file names and formats.
+
+Definitions: docs/definitions.md, "Input layouts".
+"""
 
 from vsi100k.scannet.files import ScanFiles, find_scenes
 from vsi100k.scannet.labels import LabelTable, read_label_table, read_split_lists, write_label_table

@@ -50,7 +50,7 @@ class Question:
     instance_ids: tuple[int, ...] = ()
     details: dict = field(default_factory=dict)  # slot values and raw numbers, for reports/checkers
     # Filled by `vsi100k.tasks.generate` / the build, never by task modules:
-    question_id: str = ""  # "<scene_id>:<question_type>:<n>", unique within a build
+    question_id: str = ""  # "<scene_id>/<question_type>/<NNNN>", unique within a build
     split: str | None = None  # "train" / "validation" / "test" after the leakage guard
     leakage_override: bool = False  # True when a val scene/room was put in train on explicit request
 

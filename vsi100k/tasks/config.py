@@ -1,4 +1,5 @@
-"""Question-generation settings: one frozen config, the SPEC section 4 thresholds and the mix presets.
+"""Question-generation settings: one frozen config, the thresholds and the mix presets
+(docs/definitions.md, "Question types").
 
 A *mix* says how many questions of each type a scene may contribute. The presets reproduce the
 proportions of two reference datasets by dividing each type's published total by the number of
@@ -88,7 +89,7 @@ def _positive(name: str, value: float) -> None:
 
 @dataclass(frozen=True)
 class QuestionConfig:
-    """Everything question generation needs besides the facts. Defaults are SPEC section 4.
+    """Everything question generation needs besides the facts. Defaults: docs/definitions.md, "Question types".
 
     seed: the build seed; each (seed, scene, question type) gets its own generator.
     mix: a MIXES preset name giving per-scene caps.

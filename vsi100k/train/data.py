@@ -1,6 +1,6 @@
 """Questions + frames -> TRL's conversational examples, joined lazily by `scene_name`.
 
-The dataset stores frames once per scene (SPEC section 6). A training example needs the scene's
+The dataset stores frames once per scene (docs/definitions.md, "Dataset layout"). A training example needs the scene's
 frames as a list of images next to its prompt, so this module attaches them on access with
 `datasets.Dataset.with_transform`: rows hold only text until the trainer's data loader asks for them,
 and the images are decoded per batch, never copied into the question table.
