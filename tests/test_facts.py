@@ -377,13 +377,13 @@ def test_unexpected_scan_errors_are_reported_and_retried(scan_root, tmp_path, mo
     calls = []
     real_load = scannet.load_scene
 
-    def load(scene_dir):
+    def load(scene_dir, labels=None):
         calls.append(scene_dir.name)
         if scene_dir.name == "scene0001_00":
             raise RuntimeError("QH6154 Qhull precision error")
         if scene_dir.name == "scene0002_00":
             raise ValueError("odd mesh")
-        return real_load(scene_dir)
+        return real_load(scene_dir, labels)
 
     monkeypatch.setattr(scannet, "load_scene", load)
     cfg = facts_config(scan_root, tmp_path / "out", tmp_path / "cache")

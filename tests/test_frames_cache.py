@@ -64,9 +64,9 @@ def counters(monkeypatch):
     monkeypatch.setattr(sens_frames, "unbuffered_open", counting_opener(opened))
     real_load = scannet.load_scene
 
-    def counting_load(scene_dir):
+    def counting_load(scene_dir, labels=None):
         loads.append(scene_dir)
-        return real_load(scene_dir)
+        return real_load(scene_dir, labels)
 
     monkeypatch.setattr(scannet, "load_scene", counting_load)
     return opened, loads
