@@ -220,3 +220,24 @@ def test_push_refuses_a_folder_that_a_build_is_writing(tmp_path):
     with OutputLock(out, purpose="build"):
         with pytest.raises(OutputLocked, match=r"pid \d+"):
             hub.push(out, "me/vsi100k", client=object())
+
+
+def test_a_second_build_into_a_locked_folder_exits_at_once_naming_the_holder(scans, tmp_path):
+    from vsi100k.dataset.lock import OutputLock
+
+    out = tmp_path / "out"
+    with OutputLock(out, command="vsi100k build (the first one)"):
+        ran = CliRunner().invoke(app, ["build", "--scenes", str(scans), "--out", str(out), "--cache-dir",
+                                       str(tmp_path / "cache"), "--no-progress"])
+    assert ran.exit_code == 1
+    assert f"pid {os.getpid()}" in ran.output and "vsi100k build (the first one)" in ran.output
+    assert not (tmp_path / "cache").exists()  # refused before any scan work
+
+
+def test_facts_stage_refuses_to_write_into_a_build(scans, tmp_path):
+    result = run_build(config(scans, tmp_path), progress=False)
+    before = sorted(p.name for p in (result.out_dir / "facts").iterdir())
+    ran = CliRunner().invoke(app, ["facts", "--scenes", str(scans), "--out", str(result.out_dir), "--cache-dir",
+                                   str(tmp_path / "cache2"), "--no-progress"])
+    assert ran.exit_code == 1 and "holds a vsi100k build" in ran.output
+    assert sorted(p.name for p in (result.out_dir / "facts").iterdir()) == before

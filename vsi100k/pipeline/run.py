@@ -117,12 +117,20 @@ def estimate_bytes(cfg: BuildConfig, n_scans: int) -> int:
 def run_stage(cfg: BuildConfig, until: str, *, progress: bool = True) -> BuildResult:
     """Stop after `until` ("facts" or "frames"): the stage's results land in the cache; for facts,
     `cfg.out_dir/facts/<scene_id>.json` (the build's layout) and `facts_report.json` are written."""
+    from vsi100k.dataset.lock import OutputLock
+    from vsi100k.dataset.output import OutputError, read_marker
     from vsi100k.pipeline.assemble import write_facts_only
 
     started = time.perf_counter()
     jobs = plan_jobs(cfg)
-    summaries = process(cfg, jobs, until, progress)
     report: dict = {}
-    if until == "facts":
-        report = write_facts_only(cfg, jobs, summaries, cfg.out_dir)
+    if until != "facts":
+        summaries = process(cfg, jobs, until, progress)
+    else:
+        with OutputLock(cfg.out_dir, purpose="facts"):
+            if read_marker(cfg.out_dir) is not None:
+                raise OutputError(cfg.out_dir, "holds a vsi100k build; write the facts stage to another --out "
+                                  "(a build already has its facts/ folder)")
+            summaries = process(cfg, jobs, until, progress)
+            report = write_facts_only(cfg, jobs, summaries, cfg.out_dir)
     return BuildResult(cfg.out_dir, report, [], time.perf_counter() - started, [summaries[j.scene_id] for j in jobs])
