@@ -81,7 +81,7 @@ def test_one_bad_file_never_stops_the_build(tmp_path):
     errors = {e["scene"]: e for e in result.report["scene_errors"]}
     assert set(errors) == {"scene0900_00", "scene0901_00", "scene0902_00"}
     assert errors["scene0900_00"]["problem"].startswith("cannot read facts JSON")
-    assert "schema_version 0 is not 1" in errors["scene0901_00"]["problem"]
+    assert "schema_version 0 is not one of 1, 2" in errors["scene0901_00"]["problem"]
     assert errors["scene0902_00"]["problem"].startswith("not a facts file")
 
 

@@ -73,10 +73,23 @@ def test_ten_degrees_from_every_boundary_on_both_sides(c_xy, expected):
 
 
 def test_pair_distances_outside_03_to_5_m_are_dropped():
-    assert set(ask((-0.1, 0.2)).values()) == {"pair_distance_out_of_range"}  # A-C 0.22 m
-    assert set(ask((-5.5, 0.5)).values()) == {"pair_distance_out_of_range"}  # A-C 5.5 m
-    assert set(ask((-4.9, 0.5)).values()) == {"pair_distance_out_of_range"}  # A-C 4.93 m but B-C 5.50 m
-    assert ask((-4.0, 1.5))["medium"] == "left"  # A-C 4.27 m, B-C 4.27 m
+    # Object (surface) distances of the 20 cm cubes, not centre distances.
+    assert set(ask((-0.1, 0.2)).values()) == {"pair_distance_out_of_range"}  # A-C 0.02 m
+    assert set(ask((-5.5, 0.5)).values()) == {"pair_distance_out_of_range"}  # A-C 5.3 m
+    assert set(ask((-4.9, 0.5)).values()) == {"pair_distance_out_of_range"}  # A-C 4.73 m but B-C 5.23 m
+    assert ask((-4.0, 1.5))["medium"] == "left"  # A-C 4.02 m, B-C 3.81 m
+
+
+def test_pair_gate_uses_the_object_distance_not_the_centre_distance():
+    # Lamp centre 0.45 m from the sofa's (in range by centres) but their boxes are 0.05 m apart.
+    facts = make_facts(
+        "scene0404_00",
+        [("sofa", (0.0, 0.0, 0.4), (0.6, 0.6, 0.6)), ("tv", (0.0, 3.0, 1.0), CUBE), ("lamp", (-0.45, 0.0, 0.4), (0.2, 0.2, 0.2))],
+    )
+    assert facts.distance_m(1, 3) == pytest.approx(0.05)
+    items = [i for i in LEVELS["medium"].generate(facts, CFG, np.random.default_rng(0))
+             if isinstance(i, Skip) and i.detail == "sofa / tv / lamp"]
+    assert [i.reason for i in items] == ["pair_distance_out_of_range"]
 
 
 def test_corners_in_another_sector_drop_the_candidate():
@@ -125,8 +138,9 @@ def test_every_kept_question_over_random_rooms(level):
             names = (item.details["positioning_object"], item.details["orienting_object"], item.details["querying_object"])
             assert all(len(by_cat[n]) == 1 for n in names) and len(set(names)) == 3
             (ax, ay), (bx, by), (cx, cy) = (facts.box(by_cat[n][0]).center[:2] for n in names)
-            for p, q in (((ax, ay), (bx, by)), ((ax, ay), (cx, cy)), ((bx, by), (cx, cy))):
-                assert 0.3 <= math.dist(p, q) <= 5.0
+            ia, ib, ic = (by_cat[n][0] for n in names)
+            for p, q in ((ia, ib), (ia, ic), (ib, ic)):  # the object distance, as distance questions use
+                assert 0.3 <= facts.distance_m(p, q) <= 5.0
             angle = _ccw_deg(ax, ay, bx, by, cx, cy)
             for start, _ in SECTORS[level]:
                 assert min(abs(angle - start), 360 - abs(angle - start)) >= 10.0

@@ -28,11 +28,13 @@ def make_facts(
     split: str | None = None,
     box_method: str = "axis_aligned",
     distances_m: dict[tuple[int, int], float] | None = None,
+    exact_distances_m: dict[tuple[int, int], float] | None = None,
 ) -> SceneFacts:
     """Facts of a scene whose objects are (category, center xyz m, extent xyz m) axis-aligned boxes.
 
     Instance ids are 1-based in list order. Every box method gets the same box. distances_m: explicit
-    per-pair distances overriding the box distance (keys (i, j), i < j).
+    per-pair distances overriding the box distance (keys (i, j), i < j). The exact distances equal
+    the box distances (the objects are those boxes) unless `exact_distances_m` overrides some.
     """
     objs = []
     for i, (category, center, extent) in enumerate(objects, start=1):
@@ -52,6 +54,8 @@ def make_facts(
             continue
         ba, bb = a.boxes[box_method], b.boxes[box_method]
         dist[(a.instance_id, b.instance_id)] = aabb_distance_m(ba.center, ba.extent, bb.center, bb.extent)
+    exact = dict(dist)
+    exact.update(exact_distances_m or {})
     dist.update(distances_m or {})
     return SceneFacts(
         scene_id=scene_id,
@@ -62,6 +66,7 @@ def make_facts(
         box_method=box_method,
         distance_method="closest_points",
         split=split,
+        exact_distances_m=exact,
     )
 
 

@@ -16,11 +16,11 @@ from tiny_model import save_tiny_qwen2_vl
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "training.md"
 TRAIN_CPU = [
-    "--cpu", "--max-steps", "1", "--num-frames", "2", "--frame-max-pixels", "0", "--num-generations", "2",
+    "--cpu", "--max-steps", "1", "--frames", "2", "--frame-max-pixels", "0", "--num-generations", "2",
     "--per-device-batch-size", "2", "--gradient-accumulation-steps", "1", "--max-completion-length", "2",
     "--no-gradient-checkpointing", "--lora-r", "4", "--lora-alpha", "8", "--save-steps", "100",
 ]
-EVAL_CPU = ["--cpu", "--num-frames", "2", "--max-new-tokens", "2", "--limit", "4", "--dtype", "float32"]
+EVAL_CPU = ["--cpu", "--frames", "2", "--max-new-tokens", "2", "--limit", "4", "--dtype", "float32"]
 
 
 def doc_commands() -> list[str]:

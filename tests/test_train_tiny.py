@@ -749,7 +749,7 @@ def test_cli_train_grpo_and_sft_on_cpu(tiny_model_dir, build_dir, tmp_path):
         "--cpu",
         "--prompt-mode",
         "vanilla",
-        "--num-frames",
+        "--frames",
         "2",
         "--frame-max-pixels",
         "0",

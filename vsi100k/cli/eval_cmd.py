@@ -17,7 +17,7 @@ def eval_command(
         str, typer.Option(help="VSI-Bench folder or Hub id (e.g. nyu-visionx/VSI-Bench), or a vsi100k build.")
     ],
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-o", help="Where predictions.jsonl and summary.json go.")
+        Path, typer.Option("--out", "-o", help="Where predictions.jsonl and summary.json go.")
     ],
     model: Annotated[
         Optional[str], typer.Option(help="Model path / Hub id / LoRA adapter folder to answer with.")
@@ -48,7 +48,7 @@ def eval_command(
     ] = [],  # noqa: B006
     limit: Annotated[int, typer.Option(help="Score only the first N questions (0 = all).")] = 0,
     prompt_mode: Annotated[str, typer.Option(help="vanilla | think | observe, as in training.")] = "vanilla",
-    num_frames: Annotated[int, typer.Option(help="Frames per question (VSI-Bench: 32).")] = 32,
+    num_frames: Annotated[int, typer.Option("--frames", help="Frames per question (VSI-Bench: 32).")] = 32,
     max_new_tokens: Annotated[
         int, typer.Option(help="Generation budget (0 = 16 for vanilla, 1024 for think/observe).")
     ] = 0,

@@ -15,7 +15,7 @@ from vsi100k.errors import Vsi100kError
 def train(
     data: Annotated[str, typer.Option(help="Local build folder (from `vsi100k build`) or Hub dataset id.")],
     model: Annotated[str, typer.Option(help="Model path or Hub id (Qwen2-VL / Qwen2.5-VL).")],
-    output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Checkpoints, metrics.jsonl, final model.")],
+    output_dir: Annotated[Path, typer.Option("--out", "-o", help="Checkpoints, metrics.jsonl, final model.")],
     method: Annotated[str, typer.Option(help="grpo, or sft for the paper's supervised baseline.")] = "grpo",
     prompt_mode: Annotated[
         Optional[str],
@@ -26,7 +26,7 @@ def train(
     ] = "vsibench",
     config: Annotated[str, typer.Option(help="Question config: a question type or 'all'.")] = "all",
     split: Annotated[str, typer.Option(help="Split to train on.")] = "train",
-    num_frames: Annotated[int, typer.Option(help="Frames per question, uniformly from the scene's frames.")] = 16,
+    num_frames: Annotated[int, typer.Option("--frames", help="Frames per question, uniformly from the scene's frames.")] = 16,
     frame_max_pixels: Annotated[
         int, typer.Option(help="Pixel cap per frame in the image processor (0 = processor default).")
     ] = 128 * 28 * 28,

@@ -16,6 +16,7 @@ from vsi100k.facts.vocabulary import default_vocabulary
 from vsi100k.geometry import alpha_shape as alpha_geometry
 from vsi100k.geometry import boxes as box_geometry
 from vsi100k.geometry import distances as distance_geometry
+from vsi100k.geometry import overlap as overlap_geometry
 from vsi100k.scene import Scene
 
 _NOTE_LIST_LIMIT = 20  # ids listed in a note before it says "..."
@@ -39,6 +40,13 @@ class FactsConfig:
     outline_tolerance_m: the stored room outline is simplified (Douglas-Peucker) to this
         tolerance, metres; the area is always computed from the full alpha shape.
     outline_decimals: decimals kept in the stored room outline (3 = millimetres).
+    overlap_min_fraction, overlap_margin_m: the overlap rule of exact geometry: two objects' solids
+        overlap (exact distance 0) when at least this fraction of one's vertices lies inside the
+        other's gravity-aligned box shrunk by the margin (metres) per side
+        (`vsi100k.geometry.overlap`).
+
+    Exact distances (closest points between vertex sets, 0 for overlapping objects) are always
+    computed next to `distance_method`'s, so every answer can be checked under both definitions.
     """
 
     box_method: str = "oriented"
@@ -50,6 +58,8 @@ class FactsConfig:
     room_sample_seed: int = 0
     outline_tolerance_m: float = 0.01
     outline_decimals: int = 3
+    overlap_min_fraction: float = overlap_geometry.DEFAULT_MIN_FRACTION
+    overlap_margin_m: float = overlap_geometry.DEFAULT_MARGIN_M
 
     def __post_init__(self) -> None:
         if self.box_method not in BOX_METHODS:
@@ -72,6 +82,10 @@ class FactsConfig:
             raise ConfigError(f"outline_tolerance_m must be >= 0 metres (0 keeps every vertex), got {self.outline_tolerance_m!r}")
         if not 0 <= self.outline_decimals <= 9:
             raise ConfigError(f"outline_decimals must be in [0, 9], got {self.outline_decimals!r}")
+        if not 0 < self.overlap_min_fraction <= 1:
+            raise ConfigError(f"overlap_min_fraction must be in (0, 1] (default 0.5), got {self.overlap_min_fraction!r}")
+        if not self.overlap_margin_m >= 0:
+            raise ConfigError(f"overlap_margin_m must be >= 0 metres (default 0.02), got {self.overlap_margin_m!r}")
 
     def to_json(self) -> dict:
         return {
@@ -84,6 +98,8 @@ class FactsConfig:
             "room_sample_seed": self.room_sample_seed,
             "outline_tolerance_m": self.outline_tolerance_m,
             "outline_decimals": self.outline_decimals,
+            "overlap_min_fraction": self.overlap_min_fraction,
+            "overlap_margin_m": self.overlap_margin_m,
         }
 
 
@@ -125,7 +141,7 @@ def extract_facts(scene: Scene, cfg: FactsConfig | None = None) -> SceneFacts:
         notes.append(f"skipped {len(empty)} segGroups with no vertices: {_listing(empty)}")
     if few:
         notes.append(f"{len(few)} objects have fewer than 4 vertices (flat boxes): {_listing(few)}")
-    distances = _pair_distances(objects, point_sets, cfg)
+    distances, exact, overlapping = _pair_distances(objects, point_sets, cfg)
     room = _room(vertices, cfg)
     return SceneFacts(
         scene_id=scene.scene_id,
@@ -141,6 +157,8 @@ def extract_facts(scene: Scene, cfg: FactsConfig | None = None) -> SceneFacts:
         notes=tuple(notes),
         extra={"config": cfg.to_json(), "vertex_count": int(len(vertices)),
                "annotation_faults": scene.annotation_faults.to_json()},
+        exact_distances_m=exact,
+        overlapping_pairs=overlapping,
     )
 
 
@@ -166,21 +184,35 @@ def _listing(items: list[str]) -> str:
     return head + (", ..." if len(items) > _NOTE_LIST_LIMIT else "")
 
 
-def _pair_distances(objects: list[ObjectFacts], point_sets: list[np.ndarray], cfg: FactsConfig) -> dict[tuple[int, int], float]:
-    """Distance (metres) for every pair of categorised objects, keyed by ascending instance ids."""
+def _pair_distances(
+    objects: list[ObjectFacts], point_sets: list[np.ndarray], cfg: FactsConfig
+) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], float], tuple[tuple[int, int], ...]]:
+    """For every pair of categorised objects, keyed by ascending instance ids: the distance of
+    `cfg.distance_method` and the exact distance (metres), and the pairs the overlap rule set to 0."""
     chosen = [k for k, obj in enumerate(objects) if obj.category is not None]
     if len(chosen) < 2:
-        return {}
+        return {}, {}, ()
     boxes: list[Box] = [objects[k].boxes[cfg.box_method] for k in chosen]
+    points = [point_sets[k] for k in chosen]
+    closest = distance_geometry.closest_points_distances(points)
     if cfg.distance_method == "box_grid":
         matrix = distance_geometry.box_grid_distances(boxes, cfg.grid_step_m)
     elif cfg.distance_method == "closest_points":
-        matrix = distance_geometry.closest_points_distances([point_sets[k] for k in chosen])
+        matrix = closest
     else:
         matrix = distance_geometry.center_distances(boxes)
+    overlaps = overlap_geometry.overlap_matrix(
+        points, [objects[k].boxes["gravity_aligned"] for k in chosen], cfg.overlap_min_fraction, cfg.overlap_margin_m
+    )
+    exact = np.where(overlaps, 0.0, closest)
     ids = [objects[k].instance_id for k in chosen]
     rows, cols = np.triu_indices(len(chosen), k=1)
-    return {(ids[a], ids[b]): float(matrix[a, b]) for a, b in zip(rows.tolist(), cols.tolist())}
+    pairs = [((ids[a], ids[b]), a, b) for a, b in zip(rows.tolist(), cols.tolist())]
+    return (
+        {key: float(matrix[a, b]) for key, a, b in pairs},
+        {key: float(exact[a, b]) for key, a, b in pairs},
+        tuple(sorted(key for key, a, b in pairs if overlaps[a, b])),
+    )
 
 
 def _room(vertices: np.ndarray, cfg: FactsConfig) -> alpha_geometry.AlphaShape:

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from vsi100k.geometry.box import BOX_METHODS, Box  # noqa: F401  (re-exported: part of the facts schema)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_SCHEMA_VERSIONS = (1, 2)  # version 1: no exact distances (questions need version 2)
+EXACT_BOX_METHOD = "gravity_aligned"  # the box of exact geometry: sizes, direction centres and corners
 
 DISTANCE_METHODS = ("box_grid", "closest_points", "centers")
 
@@ -60,6 +62,10 @@ class SceneFacts:
     room_area_m2: 2D alpha-shape area of the floor plan.
     room_outline: list of closed xy polygons (each a list of [x, y]) of the alpha shape, for maps.
     frame_visibility: optional, filled by the frames stage: category -> first-appearance time (s).
+    exact_distances_m: exact geometry's distance in metres for the same pairs as `distances_m`:
+        the closest-point distance between the two objects' vertex sets, or 0 for a pair whose
+        solids overlap (`vsi100k.geometry.overlap`). Empty in schema version 1 facts.
+    overlapping_pairs: the pairs (i < j) set to 0 by the overlap rule, sorted.
     """
 
     scene_id: str
@@ -73,6 +79,8 @@ class SceneFacts:
     notes: tuple[str, ...] = ()  # e.g. "removed 12 duplicated segGroups"
     schema_version: int = SCHEMA_VERSION
     extra: dict = field(default_factory=dict)
+    exact_distances_m: dict[tuple[int, int], float] = field(default_factory=dict)
+    overlapping_pairs: tuple[tuple[int, int], ...] = ()
 
     # ---- lookups used by question generation ----
     def object(self, instance_id: int) -> ObjectFacts:
@@ -98,6 +106,21 @@ class SceneFacts:
             return 0.0
         return self.distances_m[(min(a, b), max(a, b))]
 
+    def exact_box(self, instance_id: int) -> Box:
+        """The box of exact geometry (gravity-aligned: yaw only) of one instance."""
+        return self.object(instance_id).boxes[EXACT_BOX_METHOD]
+
+    def exact_distance_m(self, a: int, b: int) -> float:
+        """Exact-geometry distance between two instances, metres (0 when their solids overlap)."""
+        if a == b:
+            return 0.0
+        if not self.exact_distances_m and self.distances_m:
+            raise ValueError(
+                f"{self.scene_id}: facts schema_version {self.schema_version} carry no exact distances; "
+                "re-run `vsi100k facts` to regenerate the facts"
+            )
+        return self.exact_distances_m[(min(a, b), max(a, b))]
+
     def category_distance_m(self, category_a: str, category_b: str) -> float:
         """Minimum over the instances of two categories, metres."""
         by_cat = self.instances_by_category()
@@ -117,14 +140,17 @@ class SceneFacts:
             "objects": [obj.to_json() for obj in self.objects],
             "distances_m": [[a, b, float(d)] for (a, b), d in sorted(self.distances_m.items())],
             "extra": self.extra,
+            "exact_distances_m": [[a, b, float(d)] for (a, b), d in sorted(self.exact_distances_m.items())],
+            "overlapping_pairs": [[a, b] for a, b in self.overlapping_pairs],
         }
 
     @classmethod
     def from_json(cls, data: dict) -> "SceneFacts":
         version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_SCHEMA_VERSIONS:
             raise ValueError(
-                f"{data.get('scene_id', '?')}: facts schema_version {version!r} is not {SCHEMA_VERSION}; "
+                f"{data.get('scene_id', '?')}: facts schema_version {version!r} is not one of "
+                f"{', '.join(map(str, READABLE_SCHEMA_VERSIONS))}; "
                 "re-run `vsi100k facts` to regenerate the facts"
             )
         return cls(
@@ -139,6 +165,8 @@ class SceneFacts:
             notes=tuple(data.get("notes", ())),
             schema_version=version,
             extra=data.get("extra", {}),
+            exact_distances_m={(int(a), int(b)): float(d) for a, b, d in data.get("exact_distances_m", ())},
+            overlapping_pairs=tuple((int(a), int(b)) for a, b in data.get("overlapping_pairs", ())),
         )
 
     def write(self, path: Path) -> None:

@@ -10,8 +10,10 @@ from typing import Sequence
 import numpy as np
 
 from vsi100k.facts.schema import SceneFacts
+from vsi100k.tasks.ambiguity import AMBIGUOUS, ambiguity_details, numbers_disagree
 from vsi100k.tasks.base import Question, Skip
-from vsi100k.tasks.options import LetterBalancer, lettered, numeric_options, place_correct
+from vsi100k.tasks.config import QuestionConfig
+from vsi100k.tasks.options import LetterBalancer, format_number, lettered, numeric_options, place_correct
 
 
 class CategoryIndex:
@@ -49,6 +51,30 @@ class CategoryIndex:
                 self.facts.distance_m(a, b) for a in self.by_category[key[0]] for b in self.by_category[key[1]]
             )
         return self._distance_cache[key]
+
+    def exact_distance_m(self, category_a: str, category_b: str) -> float:
+        """Exact-geometry distance (closest points, 0 when overlapping), minimum over instances, metres."""
+        return min(
+            self.facts.exact_distance_m(a, b) for a in self.by_category[category_a] for b in self.by_category[category_b]
+        )
+
+
+def number_ambiguity(
+    question_type: str, cfg: QuestionConfig, default: float, exact: float, decimals: int
+) -> tuple[Skip | None, dict]:
+    """Compare a number under both definitions: (a "definition_ambiguous" Skip or None, details).
+
+    details: "answer_exact" / "answer_default" as answer text (rounded like the answer), and the
+    raw "value_exact"; "definition_ambiguous" says whether they disagree beyond the tolerance.
+    """
+    disagree = numbers_disagree(default, exact, cfg.ambiguity_tolerance)
+    details = {
+        **ambiguity_details(format_number(default, decimals), format_number(exact, decimals), disagree),
+        "value_exact": float(exact),
+    }
+    if disagree and not cfg.keep_ambiguous:
+        return Skip(question_type, AMBIGUOUS, f"default {default:.4g} vs exact {exact:.4g}"), details
+    return None, details
 
 
 def shuffled(items: Sequence, rng: np.random.Generator) -> list:

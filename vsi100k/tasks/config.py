@@ -96,6 +96,12 @@ class QuestionConfig:
     caps: per-type overrides of the preset's per-scene caps (questions per scene, may be
         fractional; 0 disables a type). Types absent from both are not generated.
     Distances in metres, angles in degrees, areas in square metres.
+    ambiguity_tolerance: every answer is computed under the default (VSI-Bench) definitions and
+        under exact geometry; a number question whose two values differ by more than this fraction
+        of the exact value (0.25 = 25%), or a choice question whose two answers are different
+        options, is dropped as "definition_ambiguous" (`vsi100k.tasks.ambiguity`).
+    keep_ambiguous: keep such questions instead (the default answer stays the answer; both answers
+        are stored in `details`).
     """
 
     seed: int = 0
@@ -124,6 +130,9 @@ class QuestionConfig:
     distractor_min_ratio: float = 1.2  # any two numeric options differ by at least 20%
     # obj_appearance_order (written by the frames stage against this config)
     appearance_min_gap_s: float = 1.0
+    # faithful answers: default vs exact geometry
+    ambiguity_tolerance: float = 0.25
+    keep_ambiguous: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
@@ -181,6 +190,14 @@ class QuestionConfig:
                     f"{low} ({getattr(self, low)}) must be below 1 and {high} ({getattr(self, high)}) above 1, "
                     "so distractors can lie on both sides of the truth"
                 )
+        if not (isinstance(self.ambiguity_tolerance, (int, float)) and math.isfinite(self.ambiguity_tolerance)
+                and self.ambiguity_tolerance >= 0):
+            raise ConfigError(
+                f"ambiguity_tolerance must be a finite fraction >= 0 (0.25 = 25% relative difference), "
+                f"got {self.ambiguity_tolerance!r}"
+            )
+        if not isinstance(self.keep_ambiguous, bool):
+            raise ConfigError(f"keep_ambiguous must be True or False, got {self.keep_ambiguous!r}")
         if self.distractor_min_ratio <= 1:
             raise ConfigError(f"distractor_min_ratio must be above 1 (1.2 = 20% apart), got {self.distractor_min_ratio!r}")
 

@@ -3,7 +3,9 @@
 Every unordered pair of unique categories is a candidate (which one is named first is drawn from
 the generator). Distance = the facts' minimum surface distance (`facts.distance_m`). Pairs closer
 than `cfg.abs_distance_min_m` (0.2 m) are skipped ("too_close": touching objects make the answer
-depend on annotation noise). Each non-unique category is counted once as "not_unique".
+depend on annotation noise). The exact distance (closest points of the vertex sets, 0 for
+overlapping solids) must agree within `cfg.ambiguity_tolerance` ("definition_ambiguous" otherwise,
+see `vsi100k.tasks.ambiguity`). Each non-unique category is counted once as "not_unique".
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 
 from vsi100k.facts.schema import SceneFacts
 from vsi100k.tasks.base import Question, Skip, Task
-from vsi100k.tasks.common import CategoryIndex, numeric_question, shuffled
+from vsi100k.tasks.common import CategoryIndex, number_ambiguity, numeric_question, shuffled
 from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.options import LetterBalancer
 from vsi100k.tasks.templates import load_template
@@ -38,6 +40,10 @@ def generate(facts: SceneFacts, cfg: QuestionConfig, rng: np.random.Generator) -
         if distance_m < cfg.abs_distance_min_m:
             yield Skip(QUESTION_TYPE, "too_close")
             continue
+        skip, ambiguity = number_ambiguity(QUESTION_TYPE, cfg, distance_m, index.exact_distance_m(first, second), 1)
+        if skip is not None:
+            yield skip
+            continue
         yield numeric_question(
             facts,
             question_type=QUESTION_TYPE,
@@ -55,6 +61,7 @@ def generate(facts: SceneFacts, cfg: QuestionConfig, rng: np.random.Generator) -
                 "object_2": second,
                 "distance_m": distance_m,
                 "distance_method": facts.distance_method,
+                **ambiguity,
             },
         )
 

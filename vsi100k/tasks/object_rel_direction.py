@@ -13,16 +13,26 @@ Sectors (start angle, inclusive):
             boundaries are therefore 0, 135 and 225, which also keeps kept answers 10 degrees clear of
             the back sector.
 A candidate triple (A, B, C) is dropped, in this order, with the reason:
-    "pair_distance_out_of_range"  any xy centre distance A-B, A-C, B-C outside
-                                  [direction_pair_min_m, direction_pair_max_m] (0.3, 5.0 m); xy because
-                                  a lamp on a table is 3D-apart but gives no facing direction;
+    "pair_distance_out_of_range"  any object distance A-B, A-C, B-C outside
+                                  [direction_pair_min_m, direction_pair_max_m] (0.3, 5.0 m). The
+                                  distance is the facts' pair distance (`facts.distance_m`), the same
+                                  one distance questions use (box grid by default), so a lamp standing
+                                  on a table (touching, 0 m apart) never gives a facing direction;
     "near_sector_boundary"        angle within direction_boundary_margin_deg (10) of any boundary,
                                   0/360 included, on either side;
     "back_dropped"                easy only: C is in the back sector;
     "corners_span_sectors"        more than direction_max_corners_outside (2) of C's 8 box corners lie
-                                  in a sector other than C's centre's (for easy, "back" counts as other).
+                                  in a sector other than C's centre's (for easy, "back" counts as other);
+    "definition_ambiguous"        with the centres of the gravity-aligned boxes (exact geometry) C
+                                  falls in another sector (for easy: back, or the other side), see
+                                  `vsi100k.tasks.ambiguity`; kept with both answers when
+                                  `cfg.keep_ambiguous`.
 Each non-unique category is counted once as "not_unique", each unique one whose box is under 1 cm
 once as "degenerate_box"; a scene with fewer than three usable categories yields one "too_few_unique".
+
+No answer priors: the kept triples are yielded in an order that balances their answer words
+(`vsi100k.tasks.options.balanced_by_answer`), so whatever prefix a per-scene cap keeps has each
+available answer word about equally often; the correct letter is balanced separately.
 """
 
 from __future__ import annotations
@@ -36,9 +46,10 @@ import numpy as np
 
 from vsi100k.facts.schema import SceneFacts
 from vsi100k.tasks.base import Question, Skip, Task
+from vsi100k.tasks.ambiguity import AMBIGUOUS, ambiguity_details
 from vsi100k.tasks.common import CategoryIndex, arrange_choices, choice_question
 from vsi100k.tasks.config import QuestionConfig
-from vsi100k.tasks.options import LetterBalancer
+from vsi100k.tasks.options import LetterBalancer, balanced_by_answer
 from vsi100k.tasks.templates import load_template
 
 SLOTS = ("positioning_object", "orienting_object", "querying_object")
@@ -123,15 +134,14 @@ def generate_level(
     boxes = [facts.box(i) for i in ids]
     centers = np.array([np.asarray(box.center, dtype=float)[:2] for box in boxes])  # (n, 2)
     corners = np.stack([box.corners()[:, :2] for box in boxes])  # (n, 8, 2)
+    exact_centers = np.array([np.asarray(facts.exact_box(i).center, dtype=float)[:2] for i in ids])  # (n, 2)
+    object_m = np.array([[facts.distance_m(i, j) for j in ids] for i in ids])  # (n, n) pair distances
 
     triples = np.array(list(permutations(range(len(names)), 3)), dtype=np.int64)  # (T, 3): A, B, C
     a, b, c = triples[:, 0], triples[:, 1], triples[:, 2]
     forward = centers[b] - centers[a]
     to_c = centers[c] - centers[a]
-    pair_m = np.stack(
-        [np.linalg.norm(forward, axis=1), np.linalg.norm(to_c, axis=1), np.linalg.norm(centers[c] - centers[b], axis=1)],
-        axis=1,
-    )  # (T, 3): A-B, A-C, B-C
+    pair_m = np.stack([object_m[a, b], object_m[a, c], object_m[b, c]], axis=1)  # (T, 3): A-B, A-C, B-C
     pair_ok = np.all((pair_m >= cfg.direction_pair_min_m) & (pair_m <= cfg.direction_pair_max_m), axis=1)
     angle = ccw_angle_deg(forward, to_c)  # (T,)
     clearance = boundary_distance_deg(angle, level.boundaries_deg)
@@ -139,10 +149,11 @@ def generate_level(
     corner_angle = ccw_angle_deg(forward[:, None, :], corners[c] - centers[a][:, None, :])  # (T, 8)
     outside = (level.sector_index(corner_angle) != sector[:, None]).sum(axis=1)
     dropped = np.array([level.sectors[s][0] in level.dropped for s in sector])
+    exact_angle = ccw_angle_deg(exact_centers[b] - exact_centers[a], exact_centers[c] - exact_centers[a])
+    exact_sector = level.sector_index(exact_angle)
 
-    balancer = LetterBalancer(len(level.answers), rng)
+    kept: list[int] = []
     for t in rng.permutation(len(triples)):
-        name_a, name_b, name_c = (names[int(i)] for i in triples[t])
         reason = None
         if not pair_ok[t]:
             reason = "pair_distance_out_of_range"
@@ -152,10 +163,20 @@ def generate_level(
             reason = "back_dropped"
         elif outside[t] > cfg.direction_max_corners_outside:
             reason = "corners_span_sectors"
+        elif exact_sector[t] != sector[t] and not cfg.keep_ambiguous:
+            reason = AMBIGUOUS
         if reason is not None:
-            yield Skip(qtype, reason, f"{name_a} / {name_b} / {name_c}")
+            yield Skip(qtype, reason, " / ".join(names[int(i)] for i in triples[t]))
             continue
-        correct = level.sectors[int(sector[t])][0]
+        kept.append(int(t))
+
+    answers = [level.sectors[int(sector[t])][0] for t in kept]
+    balancer = LetterBalancer(len(level.answers), rng)
+    for k in balanced_by_answer(answers, level.answers, rng):
+        t = kept[k]
+        name_a, name_b, name_c = (names[int(i)] for i in triples[t])
+        correct = answers[k]
+        correct_exact = level.sectors[int(exact_sector[t])][0]
         words, letter = arrange_choices(correct, [w for w in level.answers if w != correct], rng, balancer)
         yield choice_question(
             facts,
@@ -174,6 +195,9 @@ def generate_level(
                 "corners_outside": int(outside[t]),
                 "pair_distances_m": [float(d) for d in pair_m[t]],
                 "box_method": facts.box_method,
+                "distance_method": facts.distance_method,
+                "angle_exact_deg": float(exact_angle[t]),
+                **ambiguity_details(correct, correct_exact, correct_exact != correct),
             },
         )
 

@@ -8,7 +8,9 @@ its instances (choices may have several instances; the target has one). Dropped,
 - "nearest_too_close": the nearest choice is closer than `rel_distance_nearest_min_m` (0.15 m);
 - "options_too_close": two choice distances are within `rel_distance_gap_for(room)` of each other
   (0.15 m, 0.30 m in rooms above 40 m2), so every kept question has all gaps above the threshold.
-Options list the four categories in the question's order; the answer is the closest one's name.
+- "definition_ambiguous": under exact geometry (closest points of the vertex sets, 0 for
+  overlapping solids) a different choice is the closest (`vsi100k.tasks.ambiguity`).
+The gaps are measured with the default distances. Options list the four categories in the question's order; the answer is the closest one's name.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 
 from vsi100k.facts.schema import SceneFacts
 from vsi100k.tasks.base import Question, Skip, Task
+from vsi100k.tasks.ambiguity import AMBIGUOUS, ambiguity_details
 from vsi100k.tasks.common import CategoryIndex, arrange_choices, choice_question, shuffled
 from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.options import LetterBalancer
@@ -70,6 +73,11 @@ def generate(facts: SceneFacts, cfg: QuestionConfig, rng: np.random.Generator) -
             yield Skip(QUESTION_TYPE, "options_too_close")
             continue
         closest = ranked[0]
+        exact_m = {choice: index.exact_distance_m(target, choice) for choice in choice_set}
+        closest_exact = min(choice_set, key=lambda c: (exact_m[c], c))
+        if closest_exact != closest and not cfg.keep_ambiguous:
+            yield Skip(QUESTION_TYPE, AMBIGUOUS, f"{target}: {closest} by default, {closest_exact} exactly")
+            continue
         words, letter = arrange_choices(closest, ranked[1:], rng, balancer)
         yield choice_question(
             facts,
@@ -87,6 +95,8 @@ def generate(facts: SceneFacts, cfg: QuestionConfig, rng: np.random.Generator) -
                 "min_gap_m": smallest_gap_m,
                 "gap_threshold_m": gap_m,
                 "distance_method": facts.distance_method,
+                "choice_exact_distances_m": {c: exact_m[c] for c in words},
+                **ambiguity_details(closest, closest_exact, closest_exact != closest),
             },
         )
 

@@ -1,7 +1,8 @@
 """object_size_estimation: the longest side of a unique object's box, in whole centimetres.
 
 Size = longest extent of `facts.box(id)` (the facts' box method: oriented by default, VSI-Bench
-parity). Only categories with exactly one instance are asked about ("not_unique" otherwise); boxes
+parity). The same size from the gravity-aligned box (exact geometry) must agree within
+`cfg.ambiguity_tolerance` ("definition_ambiguous" otherwise, see `vsi100k.tasks.ambiguity`). Only categories with exactly one instance are asked about ("not_unique" otherwise); boxes
 whose size rounds to 0 cm are skipped ("degenerate_box").
 """
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from vsi100k.facts.schema import SceneFacts
 from vsi100k.tasks.base import Question, Skip, Task
-from vsi100k.tasks.common import CategoryIndex, numeric_question, shuffled
+from vsi100k.tasks.common import CategoryIndex, number_ambiguity, numeric_question, shuffled
 from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.options import LetterBalancer, round_half_up
 from vsi100k.tasks.templates import load_template
@@ -37,6 +38,11 @@ def generate(facts: SceneFacts, cfg: QuestionConfig, rng: np.random.Generator) -
         if round_half_up(size_cm, 0) < 1:
             yield Skip(QUESTION_TYPE, "degenerate_box")
             continue
+        exact_cm = facts.exact_box(instance_id).size_m * 100.0
+        skip, ambiguity = number_ambiguity(QUESTION_TYPE, cfg, size_cm, exact_cm, 0)
+        if skip is not None:
+            yield skip
+            continue
         yield numeric_question(
             facts,
             question_type=QUESTION_TYPE,
@@ -49,7 +55,7 @@ def generate(facts: SceneFacts, cfg: QuestionConfig, rng: np.random.Generator) -
             high=cfg.size_distractor_high,
             min_ratio=cfg.distractor_min_ratio,
             instance_ids=(instance_id,),
-            details={"category": category, "size_cm": size_cm, "box_method": facts.box_method},
+            details={"category": category, "size_cm": size_cm, "box_method": facts.box_method, **ambiguity},
         )
 
 

@@ -69,6 +69,30 @@ class LetterBalancer:
         return self._block.pop()
 
 
+def balanced_by_answer(answers: Sequence[str], words: Sequence[str], rng: np.random.Generator) -> list[int]:
+    """An order of candidates that keeps their answer words balanced in every prefix.
+
+    answers[k]: the answer word of candidate k; words: the possible answer words. The order is
+    built in rounds: each round visits the words in a fresh random order and takes, for each word
+    that still has candidates, one of them at random. So any prefix (what a per-scene cap keeps)
+    has each available word within one of the others, the first word is uniform over the words
+    the scene can answer, and which word comes first carries no information. Returns indices
+    into `answers`; every candidate appears once.
+    """
+    unknown = sorted(set(answers) - set(words))
+    if unknown:
+        raise ValueError(f"answers {unknown} are not among the answer words {list(words)}")
+    pools = {word: [k for k, a in enumerate(answers) if a == word] for word in words}
+    pools = {word: [pool[int(i)] for i in rng.permutation(len(pool))] for word, pool in pools.items()}
+    order: list[int] = []
+    while len(order) < len(answers):
+        for i in rng.permutation(len(words)):
+            pool = pools[words[int(i)]]
+            if pool:
+                order.append(pool.pop())
+    return order
+
+
 @dataclass(frozen=True)
 class NumericOptions:
     """Four numeric options. values are the rounded numbers shown; range_factors the [low, high]
