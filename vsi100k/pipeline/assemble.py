@@ -10,6 +10,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from vsi100k.dataset.schema import FACTS_DIR, SPLITS
@@ -18,6 +19,12 @@ from vsi100k.pipeline.config import BuildConfig
 from vsi100k.pipeline.plan import build_id
 from vsi100k.pipeline.report import make_report, write_report
 from vsi100k.pipeline.stages import ScanJob, ScanSummary
+
+
+def _unprocessed(job: ScanJob, summaries: dict[str, ScanSummary]) -> str:
+    """Why a scan has no cached result: its summary's reason (an uncached failure)."""
+    summary = summaries.get(job.scene_id)
+    return (summary.reason if summary else None) or "no result (scan was not processed)"
 
 
 def collect(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSummary]
@@ -29,8 +36,7 @@ def collect(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSumm
     for job in sorted(jobs, key=lambda j: j.scene_id):
         entry = cache.load_scene(job.scene_id, job.key)
         if entry is None:
-            summary = summaries.get(job.scene_id)
-            failed[job.scene_id] = (summary.reason if summary else None) or "no result (scan was not processed)"
+            failed[job.scene_id] = _unprocessed(job, summaries)
         elif not entry.ok:
             failed[job.scene_id] = entry.result["reason"]
         else:
@@ -113,12 +119,9 @@ def write_facts_only(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str,
     for job in sorted(jobs, key=lambda j: j.scene_id):
         value = cache.load_facts(job.scene_id, job.facts_key)
         if value is None:
-            summary = summaries.get(job.scene_id)
-            failed[job.scene_id] = (summary.reason if summary else None) or "no result (scan was not processed)"
-            continue
-        from dataclasses import replace
-
-        facts[job.scene_id] = replace(value, split=job.split).to_json()
+            failed[job.scene_id] = _unprocessed(job, summaries)
+        else:
+            facts[job.scene_id] = replace(value, split=job.split).to_json()
     write_facts(target, facts)
     report = {"stage": "facts", "settings": cfg.facts.to_json(), "ok": sorted(facts),
               "failed_scenes": [{"scene": s, "reason": r} for s, r in sorted(failed.items())]}
