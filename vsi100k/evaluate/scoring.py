@@ -15,11 +15,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from vsi100k.metrics import answer_text, choice_exact_match, mean_relative_accuracy, parse_number
+from vsi100k.tasks.object_rel_direction import LEVELS
+from vsi100k.tasks.registry import answer_kinds
 
-NUMBER_TYPES = ("object_counting", "object_abs_distance", "object_size_estimation", "room_size_estimation")
-DIRECTION_LEVELS = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard")
-CHOICE_TYPES = ("object_rel_distance", *DIRECTION_LEVELS, "route_planning", "obj_appearance_order")
+# Number or choice, as the registered question types declare it (one source for generation and scoring).
+_KINDS = answer_kinds()
+NUMBER_TYPES = tuple(name for name, kind in _KINDS.items() if kind == "number")
+CHOICE_TYPES = tuple(name for name, kind in _KINDS.items() if kind == "choice")
 QUESTION_TYPES = NUMBER_TYPES + CHOICE_TYPES
+DIRECTION_LEVELS = tuple(LEVELS)  # averaged into one task, as VSI-Bench reports them
 DIRECTION_TASK = "object_rel_direction"
 
 # The eight VSI-Bench tasks in the paper's column order, with its column titles.
