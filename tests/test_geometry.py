@@ -285,3 +285,54 @@ def test_open3d_engine_recovers_dense_grid_boxes_it_cannot_box():
     np.testing.assert_allclose(box.extent, [1.3, 0.7, 0.4], atol=1e-6)
     np.testing.assert_allclose(box.center, truth.center, atol=1e-6)
     assert inside_box(box, pts, tol=1e-6)
+
+
+# ---------------------------------------------------------------- overlap of solids
+def _box_surface_points(center, extent, step=0.02):
+    """Surface points (N, 3) of an axis-aligned box, about `step` apart."""
+    from vsi100k.geometry.box import Box
+    from vsi100k.geometry.distances import box_surface_grid
+
+    return box_surface_grid(Box(np.asarray(center, float), np.asarray(extent, float), np.eye(3)), step)
+
+
+def test_pillow_inside_a_sofa_box_overlaps_and_a_chair_beside_it_does_not():
+    from vsi100k.geometry.boxes import gravity_aligned_box
+    from vsi100k.geometry.distances import closest_points_distances
+    from vsi100k.geometry.overlap import inside_fraction, overlap_matrix
+
+    # Sofa: seat (top at 0.45 m), back and two arms; its box spans 2.0 x 0.9 x 0.85 m.
+    sofa = np.concatenate([
+        _box_surface_points((0.0, 0.0, 0.225), (2.0, 0.9, 0.45)),
+        _box_surface_points((0.0, -0.4, 0.65), (2.0, 0.1, 0.4)),
+        _box_surface_points((-0.95, 0.0, 0.55), (0.1, 0.9, 0.2)),
+        _box_surface_points((0.95, 0.0, 0.55), (0.1, 0.9, 0.2)),
+    ])
+    # A pillow floating 6 cm above the seat (annotation gap), inside the sofa's box.
+    pillow = _box_surface_points((0.3, 0.0, 0.59), (0.4, 0.4, 0.16))
+    chair = _box_surface_points((1.5, 0.0, 0.45), (0.5, 0.5, 0.9))  # 0.05 m beside the right arm
+    points = [sofa, pillow, chair]
+    boxes = [gravity_aligned_box(p) for p in points]
+    assert inside_fraction(pillow, boxes[0]) == 1.0
+    assert inside_fraction(chair, boxes[0]) == 0.0
+    overlaps = overlap_matrix(points, boxes)
+    assert overlaps.tolist() == [[False, True, False], [True, False, False], [False, False, False]]
+    closest = closest_points_distances(points)
+    assert closest[0, 1] == pytest.approx(0.06, abs=0.005)  # the vertex sets leave a gap; the solids do not
+    # A corner poking in is not containment: half the fraction rule's threshold is not reached.
+    poking = _box_surface_points((1.2, 0.0, 0.45), (0.5, 0.5, 0.9))
+    assert 0 < inside_fraction(poking, boxes[0]) < 0.5
+    assert not overlap_matrix([sofa, poking], [boxes[0], gravity_aligned_box(poking)])[0, 1]
+
+
+def test_overlap_errors():
+    from vsi100k.geometry.box import Box
+    from vsi100k.geometry.overlap import overlap_matrix
+
+    box = Box(np.zeros(3), np.ones(3), np.eye(3))
+    with pytest.raises(ValueError, match=r"got 1 point sets but 2 boxes; pass one box per object"):
+        overlap_matrix([np.zeros((1, 3))], [box, box])
+    with pytest.raises(ValueError, match=r"min_fraction must be in \(0, 1\], got 0"):
+        overlap_matrix([np.zeros((1, 3))], [box], min_fraction=0)
+    with pytest.raises(ValueError, match=r"margin_m must be >= 0 metres, got -1"):
+        overlap_matrix([np.zeros((1, 3))], [box], margin_m=-1)

@@ -35,9 +35,9 @@ def test_vsi100k_mix_has_the_papers_proportions():
     assert "obj_appearance_order" not in per_scene  # not part of VSI-100k
 
 
-def test_vsibench_mix_totals_5130_without_route_planning():
+def test_vsibench_mix_totals_5130_with_route_planning():
     preset = MIXES["vsibench"]
-    assert sum(preset.totals.values()) + 194 == 5130  # 194 route_planning questions are not generated
+    assert sum(preset.totals.values()) == 5130 and preset.totals["route_planning"] == 194
     assert preset.per_scene()["room_size_estimation"] == pytest.approx(1.0)
 
 
@@ -63,7 +63,7 @@ def test_to_json_records_the_effective_caps():
     [
         ({"seed": -1}, r"seed must be a non-negative integer, got -1"),
         ({"mix": "paper"}, r"unknown mix 'paper'; choose one of \['vsi100k', 'vsibench'\]"),
-        ({"caps": {"route_planning": 1}}, r"caps name unknown question types \['route_planning'\]; valid names"),
+        ({"caps": {"no_such_type": 1}}, r"caps name unknown question types \['no_such_type'\]; valid names"),
         ({"caps": {"object_counting": -1}}, r"caps\['object_counting'\] must be a finite number >= 0, got -1"),
         ({"count_min_instances": 0}, r"count_min_instances must be an integer >= 1, got 0"),
         ({"rel_distance_sets_per_target": 0}, r"rel_distance_sets_per_target must be an integer >= 1, got 0"),
@@ -85,5 +85,5 @@ def test_get_task_unknown_name_lists_valid_names():
     task = get_task("object_counting")
     assert task.question_type == "object_counting" and task.answer_kind == "number"
     assert task is TASKS["object_counting"]
-    with pytest.raises(KeyError, match=r"unknown question type 'route_planning'; valid names: object_counting, object_size_estimation"):
-        get_task("route_planning")
+    with pytest.raises(KeyError, match=r"unknown question type 'no_such_type'; valid names: object_counting, object_size_estimation"):
+        get_task("no_such_type")

@@ -16,7 +16,7 @@ from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.registry import TASKS, get_task
 
 LEVELS = {level: get_task(f"object_rel_direction_{level}") for level in ("easy", "medium", "hard")}
-CFG = QuestionConfig()
+CFG = QuestionConfig(balance_answer_words=False)  # the geometry rules alone; balance: test_answers_priors.py
 CUBE = (0.2, 0.2, 0.2)
 
 
@@ -98,7 +98,7 @@ def test_corners_in_another_sector_drop_the_candidate():
     assert spanning["hard"] == "corners_span_sectors"
     assert spanning["medium"] == "left"  # 126 deg is still "left" for medium
     # Two corners outside is tolerated (the rule: more than 2), so a looser limit keeps it and a stricter drops it.
-    assert ask((-2.0, 0.5), c_extent=(0.2, 4.0, 0.2), cfg=QuestionConfig(direction_max_corners_outside=4))["hard"] == "front-left"
+    assert ask((-2.0, 0.5), c_extent=(0.2, 4.0, 0.2), cfg=QuestionConfig(direction_max_corners_outside=4, balance_answer_words=False))["hard"] == "front-left"
 
 
 def _ccw_deg(ax, ay, bx, by, cx, cy):

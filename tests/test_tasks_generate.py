@@ -174,7 +174,7 @@ def test_registry_is_explicit_and_ordered():
     assert registry.TASK_NAMES == tuple(registry.TASKS) == (
         "object_counting", "object_size_estimation", "object_abs_distance", "room_size_estimation",
         "object_rel_distance", "object_rel_direction_easy", "object_rel_direction_medium",
-        "object_rel_direction_hard", "obj_appearance_order",
+        "object_rel_direction_hard", "obj_appearance_order", "route_planning",
     )
     assert registry.get_task("object_counting") is object_counting.TASK
     assert registry.get_task("object_rel_direction_hard") is object_rel_direction.TASKS[2]

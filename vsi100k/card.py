@@ -121,7 +121,8 @@ def render_card(report: dict, template: str | None = None) -> str:
         "loading_example": loading_example(report),
         "scene_summary": scene_summary(report),
         "questions_table": questions_table(report["questions"]["by_type"]),
-        "answers_table": answers_table(report["answers"]),
+        "answers_table": answers_table(report["answers"], report.get("answer_priors"), report["skipped"],
+                                       report["questions"]["by_type"]),
         "skips_table": skips_table(report["skipped"]),
         "size_summary": size_summary(report["sizes"]),
         "command": report["command"],
@@ -205,9 +206,63 @@ def questions_table(by_type: dict[str, dict[str, int]]) -> str:
     return "\n".join(rows)
 
 
-def answers_table(answers: dict[str, dict]) -> str:
+def answers_table(answers: dict[str, dict], priors: dict[str, dict] | None = None,
+                  skipped: dict[str, dict[str, int]] | None = None,
+                  by_type: dict[str, dict[str, int]] | None = None) -> str:
+    """The answer distributions, then (when the report has them) the answer priors with the blind
+    baseline, and the questions dropped because two definitions of the answer disagree."""
     if not answers:
         return "No questions."
+    parts = [_distribution_table(answers)]
+    if priors:
+        parts.append(priors_table(priors))
+    if skipped is not None:
+        parts.append(ambiguity_table(skipped, by_type or {}))
+    return "\n\n".join(parts)
+
+
+def priors_table(priors: dict[str, dict]) -> str:
+    """Per type: answer-word and letter shares and the blind (answer-only) baseline."""
+    rows = [
+        "Blind baseline: the accuracy of the best answer-only predictor (always the most frequent "
+        "answer word or letter of a choice type; always the per-type median of a number type, scored "
+        "by mean relative accuracy), computed on this build.",
+        "",
+        "| question type | questions | answer words | correct letters | blind baseline | chance |",
+        "|---|---:|---|---|---:|---:|",
+    ]
+    for question_type in sorted(priors):
+        p = priors[question_type]
+        if p["kind"] == "choice":
+            words = ", ".join(f"{w} {100 * v:.1f}%" for w, v in p["word_shares"].items())
+            letters = ", ".join(f"{l} {100 * v:.1f}%" for l, v in p["letter_shares"].items())
+            rows.append(f"| {question_type} | {p['questions']} | {words} | {letters} | "
+                        f"{100 * p['blind_baseline']:.1f}% ({p['blind_predictor']}) | {100 * p['chance']:.1f}% |")
+        else:
+            rows.append(f"| {question_type} | {p['questions']} | median {p['median']:g} | - | "
+                        f"MRA {p['blind_baseline']:.3f} | - |")
+    return "\n".join(rows)
+
+
+def ambiguity_table(skipped: dict[str, dict[str, int]], by_type: dict[str, dict[str, int]]) -> str:
+    """Candidates dropped as `definition_ambiguous` per type, next to the questions kept."""
+    rows = ["Answers computed under the VSI-Bench definitions and under exact geometry (gravity-aligned "
+            "boxes, closest points of the objects, overlapping solids 0 apart); a candidate whose two "
+            "answers disagree (numbers: beyond the relative tolerance; choices: another option) is dropped "
+            "as `definition_ambiguous`.", ""]
+    dropped = {t: r.get("definition_ambiguous", 0) for t, r in skipped.items()}
+    if not any(dropped.values()):
+        rows.append("No candidate was dropped as `definition_ambiguous`.")
+        return "\n".join(rows)
+    rows += ["| question type | dropped as definition_ambiguous | questions kept |", "|---|---:|---:|"]
+    for question_type in sorted(dropped):
+        if dropped[question_type]:
+            kept = sum(by_type.get(question_type, {}).values())
+            rows.append(f"| {question_type} | {dropped[question_type]} | {kept} |")
+    return "\n".join(rows)
+
+
+def _distribution_table(answers: dict[str, dict]) -> str:
     rows = ["| question type | answers |", "|---|---|"]
     for question_type in sorted(answers):
         stats = answers[question_type]

@@ -9,7 +9,7 @@ import typer
 
 from vsi100k.cli.options import (
     DEFAULTS, EXIT_PARTIAL, AllowValOption, BoxMethodOption, CacheOption, DistanceMethodOption,
-    ExecutorChoice, ExecutorOption, FrameHeightOption, FramesOption, FrameWidthOption, MaxScenesOption, MixOption,
+    ExecutorChoice, ExecutorOption, FrameHeightOption, KeepAmbiguousOption, FramesOption, FrameWidthOption, MaxScenesOption, MixOption,
     OrientedEngineOption, ProgressOption, RayAddressOption, RequireFramesOption, SeedOption, SplitOption,
     VisibilityOption, WorkersOption, fail,
 )
@@ -19,7 +19,7 @@ LIBRARY_ERRORS = (Vsi100kError, ValueError, FileNotFoundError, NotADirectoryErro
 
 
 def stage_configs(*, seed, mix, frames, frame_width, frame_height, visibility, box_method, distance_method,
-                  oriented_engine, default_frames: int | None = None) -> dict:
+                  oriented_engine, keep_ambiguous=False, default_frames: int | None = None) -> dict:
     """The stage configs of `BuildConfig` from command-line values (frames None = the default)."""
     from vsi100k.facts.extract import FactsConfig
     from vsi100k.frames.config import FramesConfig
@@ -30,7 +30,7 @@ def stage_configs(*, seed, mix, frames, frame_width, frame_height, visibility, b
         "facts": FactsConfig(box_method=box_method.value, distance_method=distance_method.value,
                              oriented_engine=oriented_engine.value),
         "frames": FramesConfig(n_frames=n_frames, max_width=frame_width, max_height=frame_height, visibility=visibility),
-        "questions": QuestionConfig(seed=seed, mix=mix.value),
+        "questions": QuestionConfig(seed=seed, mix=mix.value, keep_ambiguous=keep_ambiguous),
     }
 
 
@@ -59,6 +59,7 @@ def build(
     allow_val_in_train: AllowValOption = False,
     max_scenes: MaxScenesOption = None,
     require_frames: RequireFramesOption = False,
+    keep_ambiguous: KeepAmbiguousOption = False,
     demo_scenes: Annotated[int, typer.Option(min=1, help="Synthetic scans of the built-in demo (without --scenes).")] = 6,
     demo_stream_frames: Annotated[int, typer.Option(min=1, help="Rendered RGB-D frames per synthetic demo scan.")] = 48,
     cache_dir: CacheOption = None,
@@ -86,7 +87,8 @@ def build(
     configs = dict(
         stage_configs(seed=seed, mix=mix, frames=frames, frame_width=frame_width, frame_height=frame_height,
                       visibility=visibility, box_method=box_method, distance_method=distance_method,
-                      oriented_engine=oriented_engine, default_frames=None if scenes is not None else _demo_frames()),
+                      oriented_engine=oriented_engine, keep_ambiguous=keep_ambiguous,
+                      default_frames=None if scenes is not None else _demo_frames()),
         workers=workers, executor=executor.value, ray_address=ray_address, split=split.value if split else None,
         allow_val_in_train=allow_val_in_train, max_scenes=max_scenes, require_frames=require_frames,
     )

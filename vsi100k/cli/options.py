@@ -93,6 +93,10 @@ RequireFramesOption = Annotated[
     bool, typer.Option("--require-frames", help="A scan without a colour stream fails (default: frame-free questions).")
 ]
 ProgressOption = Annotated[bool, typer.Option(help="Show a progress bar.")]
+KeepAmbiguousOption = Annotated[
+    bool, typer.Option("--keep-ambiguous", help="Keep questions whose VSI-Bench and exact-geometry answers disagree "
+                       "(both answers stored) instead of dropping them as definition_ambiguous.")
+]
 
 DEFAULTS = {
     "box_method": BoxMethod(_FACTS.box_method), "distance_method": DistanceMethod(_FACTS.distance_method),

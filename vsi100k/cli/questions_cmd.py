@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from vsi100k.cli.options import DEFAULTS, EXIT_FATAL, EXIT_PARTIAL, AllowValOption, MixOption, SeedOption, SplitOption, fail
+from vsi100k.cli.options import DEFAULTS, EXIT_FATAL, EXIT_PARTIAL, AllowValOption, KeepAmbiguousOption, MixOption, SeedOption, SplitOption, fail
 from vsi100k.errors import Vsi100kError
 
 
@@ -28,6 +28,7 @@ def questions(
     ] = None,
     split: SplitOption = None,
     allow_val_in_train: AllowValOption = False,
+    keep_ambiguous: KeepAmbiguousOption = False,
     report: Annotated[
         Optional[Path], typer.Option(dir_okay=False, help="Report JSON path (default: OUT with .report.json).")
     ] = None,
@@ -50,7 +51,7 @@ def questions(
 
     console = Console(stderr=True)
     try:
-        cfg = QuestionConfig(seed=seed, mix=mix.value)
+        cfg = QuestionConfig(seed=seed, mix=mix.value, keep_ambiguous=keep_ambiguous)
         lists = {}
         if split_lists is not None:
             from vsi100k.scannet import read_split_lists

@@ -12,7 +12,8 @@ computed with a Euclidean distance transform; the error is at most half a cell).
 Paths. `geodesic_distance` runs Dijkstra on the 8-connected free cells (diagonal steps only where
 both side cells are free, so a path never cuts a blocked corner), from a set of source cells;
 `shortest_path` follows its predecessors. `simplify_path` turns a grid path into straight legs by
-string pulling (from each vertex, jump to the farthest later path point in a free line of sight).
+string pulling (from each vertex, jump to the farthest later path point in a free line of sight),
+then merges legs shorter than a minimum (the steps a grid path takes round a grown corner).
 
 Turns. The heading change from one leg to the next is the counter-clockwise angle in [0, 360) and
 falls in one of four 90-degree classes centred on 0 (forward), 90 (left), 180 (back), 270 (right).
@@ -279,11 +280,13 @@ def segment_is_free(grid: FreeSpaceMap, a_xy: np.ndarray, b_xy: np.ndarray) -> b
     return bool(np.all(grid.is_free(a + t * (b - a))))
 
 
-def simplify_path(grid: FreeSpaceMap, path_xy: np.ndarray) -> np.ndarray:
-    """String pulling: the vertices (K, 2) of straight legs through free space that follow a grid path.
+def simplify_path(grid: FreeSpaceMap, path_xy: np.ndarray, min_leg_m: float = 0.5) -> np.ndarray:
+    """Straight legs that follow a grid path: the vertices (K, 2); K - 1 is the number of legs.
 
-    From the current vertex, the next one is the farthest later path point in a free line of sight.
-    The first and last path points are kept; K - 1 is the number of straight legs.
+    String pulling: from the current vertex, the next one is the farthest later path point in a free
+    line of sight. A grid path rounds a grown corner in small steps, so legs shorter than
+    `min_leg_m` are then merged: an inner short leg becomes one vertex at its midpoint, a short first
+    or last leg loses its inner vertex (the endpoints stay). Merged legs may graze the grown corner.
     """
     path = np.asarray(path_xy, dtype=float)
     if len(path) < 2:
@@ -295,7 +298,19 @@ def simplify_path(grid: FreeSpaceMap, path_xy: np.ndarray) -> np.ndarray:
         while j > i + 1 and not segment_is_free(grid, path[i], path[j]):
             j -= 1
         vertices.append(j)
-    return path[np.array(vertices)]
+    points = [p for p in path[np.array(vertices)]]
+    while len(points) > 2:
+        lengths = [float(np.linalg.norm(points[k + 1] - points[k])) for k in range(len(points) - 1)]
+        k = int(np.argmin(lengths))
+        if lengths[k] >= min_leg_m:
+            break
+        if k == 0:
+            del points[1]
+        elif k == len(points) - 2:
+            del points[k]
+        else:
+            points[k : k + 2] = [(points[k] + points[k + 1]) / 2.0]
+    return np.array(points)
 
 
 # ---- turns ----------------------------------------------------------------------------------------

@@ -129,4 +129,6 @@ class BuildConfig:
             parts += ["--max-scenes", str(self.max_scenes)]
         if self.require_frames:
             parts.append("--require-frames")
+        if q.keep_ambiguous:
+            parts.append("--keep-ambiguous")
         return shlex.join(parts)

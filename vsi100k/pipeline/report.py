@@ -17,8 +17,11 @@ from statistics import median
 from vsi100k import __version__
 from vsi100k.dataset.schema import REPORT_FILE, SPLITS
 from vsi100k.dataset.write import WrittenDataset
+from vsi100k.metrics import mean_relative_accuracy
 
 TOP_ANSWERS = 5
+FIXED_WORDS_MAX = 4  # a choice type whose options use at most this many words has a fixed answer set
+OPEN_WORDS_SHOWN = 10  # answer words listed for open-vocabulary choice types (categories, orderings)
 
 
 def answer_stats(rows: Iterable[Mapping]) -> dict[str, dict]:
@@ -49,6 +52,82 @@ def answer_stats(rows: Iterable[Mapping]) -> dict[str, dict]:
                 "max": max(values),
             }
     return stats
+
+
+def _option_word(option: str) -> str:
+    """"A. left" -> "left"."""
+    return option.split(". ", 1)[1] if ". " in option else option
+
+
+def answer_priors(rows: Iterable[Mapping]) -> dict[str, dict]:
+    """What an answer-only (blind) model could learn from the build, per question type.
+
+    Choice types: "questions"; "chance" = 1 / number of options; "letter_shares" (share of each
+    correct letter among all letters offered); "word_shares" (share of each correct answer word;
+    for types with a fixed answer set, e.g. "left" / "right" / "back", every word of the set,
+    else the `OPEN_WORDS_SHOWN` most frequent); "fixed_words" (whether the set is fixed);
+    "max_word_deviation" (fixed sets: largest |share - 1/len(set)|, else None);
+    "max_letter_deviation" (largest |share - chance|); "blind_baseline": accuracy of the best of
+    the answer-only predictors "always the most frequent word" and "always the most frequent
+    letter"; "blind_predictor": which one ("word: left" / "letter: B").
+    Number types: "questions", "median" of the answers and "blind_baseline" = mean relative
+    accuracy (VSI-Bench's, ten thresholds) of always answering that per-type median.
+    Shares are fractions in [0, 1], rounded to 6 decimals.
+    """
+    by_type: dict[str, list[Mapping]] = {}
+    for row in rows:
+        by_type.setdefault(row["question_type"], []).append(row)
+    out: dict[str, dict] = {}
+    for question_type in sorted(by_type):
+        group = by_type[question_type]
+        n = len(group)
+        if group[0]["answer_kind"] != "choice":
+            values = [float(row["answer"]) for row in group]
+            middle = float(median(values))
+            score = sum(mean_relative_accuracy(middle, v) for v in values if v > 0) / n
+            out[question_type] = {"kind": "number", "questions": n, "median": middle,
+                                  "blind_baseline": round(score, 6)}
+            continue
+        n_options = max(len(row["options"]) for row in group)
+        letters_offered = "ABCD"[:n_options]
+        letters = Counter(row["ground_truth"] for row in group)
+        words = Counter(row["answer"] for row in group)
+        option_words = sorted({_option_word(o) for row in group for o in row["options"]})
+        fixed = len(option_words) <= FIXED_WORDS_MAX
+        if fixed:
+            shown = {w: words.get(w, 0) for w in option_words}
+        else:
+            shown = dict(sorted(words.items(), key=lambda item: (-item[1], item[0]))[:OPEN_WORDS_SHOWN])
+        top_word, top_word_n = min(words.items(), key=lambda item: (-item[1], item[0]))
+        top_letter, top_letter_n = min(((l, letters.get(l, 0)) for l in letters_offered), key=lambda item: (-item[1], item[0]))
+        by_word = top_word_n >= top_letter_n
+        out[question_type] = {
+            "kind": "choice",
+            "questions": n,
+            "chance": round(1.0 / n_options, 6),
+            "letter_shares": {l: round(letters.get(l, 0) / n, 6) for l in letters_offered},
+            "word_shares": {w: round(k / n, 6) for w, k in shown.items()},
+            "fixed_words": fixed,
+            "max_word_deviation": (round(max(abs(k / n - 1 / len(option_words)) for k in shown.values()), 6)
+                                   if fixed else None),
+            "max_letter_deviation": round(max(abs(letters.get(l, 0) / n - 1 / n_options) for l in letters_offered), 6),
+            "blind_baseline": round(max(top_word_n, top_letter_n) / n, 6),
+            "blind_predictor": f"word: {top_word}" if by_word else f"letter: {top_letter}",
+        }
+    return out
+
+
+def ambiguity_stats(skipped: Mapping[str, Mapping[str, int]], kept: Mapping[str, int]) -> dict[str, dict]:
+    """Per question type with any drop: candidates dropped as "definition_ambiguous" and questions kept.
+
+    skipped: question type -> reason -> count (the report's "skipped"); kept: question type -> count.
+    """
+    out = {}
+    for question_type in sorted(skipped):
+        dropped = int(skipped[question_type].get("definition_ambiguous", 0))
+        if dropped:
+            out[question_type] = {"definition_ambiguous": dropped, "kept": int(kept.get(question_type, 0))}
+    return out
 
 
 def size_stats(written: WrittenDataset, questions_per_scene: Mapping[str, int], frame_bytes_per_scene: Mapping[str, int]) -> dict:
@@ -144,6 +223,7 @@ def make_report(
         "frames": {"by_split": dict(written.frame_counts)},
         "skipped": {t: dict(sorted(r.items())) for t, r in sorted(skipped.items()) if r},
         "answers": answer_stats(all_rows),
+        "answer_priors": answer_priors(all_rows),
         "sizes": size_stats(written, per_scene, frame_bytes_per_scene),
         "leakage": {"override": bool(leakage_override), "overridden_scenes": sorted(overridden_scenes)},
         "shards": [{"path": s.path, "rows": s.rows, "size_bytes": s.size_bytes} for s in written.shards],

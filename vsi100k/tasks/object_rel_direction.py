@@ -30,9 +30,12 @@ A candidate triple (A, B, C) is dropped, in this order, with the reason:
 Each non-unique category is counted once as "not_unique", each unique one whose box is under 1 cm
 once as "degenerate_box"; a scene with fewer than three usable categories yields one "too_few_unique".
 
-No answer priors: the kept triples are yielded in an order that balances their answer words
-(`vsi100k.tasks.options.balanced_by_answer`), so whatever prefix a per-scene cap keeps has each
-available answer word about equally often; the correct letter is balanced separately.
+No answer priors: the kept triples are yielded in complete rounds of answer words
+(`vsi100k.tasks.options.balanced_by_answer`): one triple per answer word per round, in a random word
+order, while every word of the level still has a triple. The triples left over are dropped as
+"answer_balance" (a scene with no "back" triple yields no medium question), so every scene, and
+so every build, holds each answer word equally often up to one partial round cut by the per-scene
+cap. The correct letter is balanced separately (`LetterBalancer`).
 """
 
 from __future__ import annotations
@@ -172,7 +175,14 @@ def generate_level(
 
     answers = [level.sectors[int(sector[t])][0] for t in kept]
     balancer = LetterBalancer(len(level.answers), rng)
-    for k in balanced_by_answer(answers, level.answers, rng):
+    if cfg.balance_answer_words:
+        order, left_over = balanced_by_answer(answers, level.answers, rng)
+    else:
+        order, left_over = list(range(len(kept))), []
+    for k in left_over:
+        t = kept[k]
+        yield Skip(qtype, "answer_balance", " / ".join(names[int(i)] for i in triples[t]))
+    for k in order:
         t = kept[k]
         name_a, name_b, name_c = (names[int(i)] for i in triples[t])
         correct = answers[k]

@@ -69,28 +69,30 @@ class LetterBalancer:
         return self._block.pop()
 
 
-def balanced_by_answer(answers: Sequence[str], words: Sequence[str], rng: np.random.Generator) -> list[int]:
-    """An order of candidates that keeps their answer words balanced in every prefix.
+def balanced_by_answer(answers: Sequence[str], words: Sequence[str], rng: np.random.Generator) -> tuple[list[int], list[int]]:
+    """Order candidates in complete rounds of answer words; returns (order, left over).
 
-    answers[k]: the answer word of candidate k; words: the possible answer words. The order is
-    built in rounds: each round visits the words in a fresh random order and takes, for each word
-    that still has candidates, one of them at random. So any prefix (what a per-scene cap keeps)
-    has each available word within one of the others, the first word is uniform over the words
-    the scene can answer, and which word comes first carries no information. Returns indices
-    into `answers`; every candidate appears once.
+    answers[k]: the answer word of candidate k; words: every answer word of the type. Each round
+    takes one candidate of every word (at random among that word's), in a fresh random word order;
+    rounds continue while every word still has a candidate. The candidates left over (of the words
+    that did not run out) are returned apart, for the caller to drop: yielding them would teach a
+    blind model the scene's most common answer (a triangle has at most one angle above 90 degrees,
+    so "front" outnumbers "back" in every room). So any prefix of the order that ends a round holds
+    every word equally often, and a prefix cut mid-round (a per-scene cap) holds a uniformly random
+    subset of a round. Indices refer to `answers`.
     """
     unknown = sorted(set(answers) - set(words))
     if unknown:
         raise ValueError(f"answers {unknown} are not among the answer words {list(words)}")
     pools = {word: [k for k, a in enumerate(answers) if a == word] for word in words}
     pools = {word: [pool[int(i)] for i in rng.permutation(len(pool))] for word, pool in pools.items()}
+    rounds = min(len(pool) for pool in pools.values())
     order: list[int] = []
-    while len(order) < len(answers):
+    for _ in range(rounds):
         for i in rng.permutation(len(words)):
-            pool = pools[words[int(i)]]
-            if pool:
-                order.append(pool.pop())
-    return order
+            order.append(pools[words[int(i)]].pop())
+    left_over = sorted(k for pool in pools.values() for k in pool)
+    return order, left_over
 
 
 @dataclass(frozen=True)

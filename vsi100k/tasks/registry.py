@@ -16,6 +16,7 @@ from vsi100k.tasks import (
     object_rel_distance,
     object_size_estimation,
     room_size_estimation,
+    route_planning,
 )
 from vsi100k.tasks.base import Task
 
@@ -27,6 +28,7 @@ _ORDER: tuple[Task, ...] = (
     object_rel_distance.TASK,
     *object_rel_direction.TASKS,
     obj_appearance_order.TASK,
+    route_planning.TASK,
 )
 
 TASKS: MappingProxyType[str, Task] = MappingProxyType({task.question_type: task for task in _ORDER})

@@ -14,15 +14,14 @@ The floor map comes from the facts alone (they hold no mesh):
                    (`vsi100k.geometry.free_space`).
 "Beside X" means within `beside_m` of X's footprint. A route, for a start S and a goal G (distinct
 unique categories):
-    1. the robot starts on the free cell beside S that is geodesically nearest to G (Dijkstra on the
-       8-connected grid from the cells beside G); unreachable: "no_path";
-    2. the grid shortest path is string-pulled into straight legs; a single leg (G in plain sight)
-       or a path under `min_route_m` is "route_too_short";
+    1. the robot starts on the free cell beside S nearest to S's centre; the grid shortest path to
+       the cells beside G (Dijkstra, 8-connected) must exist ("no_path") and be at least
+       `min_route_m` long ("route_too_short"); its string-pulled leg count is recorded;
     3. legs are re-made from landmarks: a depth-first search over sequences of 2 to `max_legs`
        unique objects ending at G, each leg going straight toward the landmark's centre until beside
        it through free space, each junction a clear turn (left, right or back: >= `turn_margin_deg`
        from a class boundary, not "forward"), and the route no longer than `length_slack` x the
-       shortest path + `length_slack_m` (so it is the shortest path, told with landmarks). The
+       shortest path + `length_slack_m` (a near-shortest path that landmarks can describe). The
        shortest such route wins. When none exists, the search is repeated allowing non-unique
        landmarks and ambiguous turns to name the reason ("landmark_not_unique", "ambiguous_turn";
        "no_landmark_route" when even that fails);
@@ -80,7 +79,7 @@ class RouteConfig:
     """
 
     cell_m: float = 0.05
-    robot_radius_m: float = 0.2
+    robot_radius_m: float = 0.15
     beside_m: float = 0.5
     obstacle_max_bottom_m: float = 0.4
     obstacle_min_height_m: float = 0.05
@@ -88,8 +87,8 @@ class RouteConfig:
     min_legs: int = 2
     max_legs: int = 5
     min_fill_ins: int = 2
-    length_slack: float = 1.3
-    length_slack_m: float = 0.3
+    length_slack: float = 1.4
+    length_slack_m: float = 0.5
     min_route_m: float = 1.0
     min_leg_m: float = 0.3
     min_facing_m: float = 0.5
@@ -326,10 +325,10 @@ def plan_route(
     if goal_cells.size == 0 or start_cells.size == 0:
         return "no_free_space_beside"
     field = goal_field if goal_field is not None else fs.geodesic_distance(grid, goal_cells)
-    reach = field.distance_m[start_cells]
-    if not np.isfinite(reach).any():
+    centres = grid.cell_centres().reshape(-1, 2)[start_cells]
+    start_cell = int(start_cells[int(np.argmin(np.linalg.norm(centres - footprints[start].mean(axis=0), axis=1)))])
+    if not np.isfinite(field.distance_m[start_cell]):
         return "no_path"
-    start_cell = int(start_cells[int(np.argmin(reach))])
     path = fs.shortest_path(field, start_cell)
     if path is None:
         return "no_path"
@@ -337,8 +336,6 @@ def plan_route(
     if shortest_m < cfg.min_route_m:
         return "route_too_short"
     shortest_legs = len(fs.simplify_path(grid, path_xy)) - 1
-    if shortest_legs < 2:
-        return "route_too_short"
     start_xy = path_xy[0]
     budget = cfg.length_slack * shortest_m + cfg.length_slack_m
     candidates = [n for n in unique if n not in (start, goal)]

@@ -1,0 +1,106 @@
+"""Benchmark: answer priors and definition-ambiguity drops on noisy synthetic scans.
+
+Writes N scan-profile synthetic scans (`vsi100k.synth`, `scan_profile(render=False)`: non-box
+objects, scan noise, holes; no frames, so appearance order is not generated), extracts their facts
+with the default settings (oriented boxes, 5 cm box grid, exact distances alongside) and generates
+questions with every per-scene cap set to --cap (room size: 1), so each choice type reaches a few
+hundred questions. Then prints, per choice type: the answer-word shares, the correct-letter shares,
+the blind baseline (best answer-only predictor, `vsi100k.pipeline.report.answer_priors`) against
+chance, and, per type, the candidates dropped as "definition_ambiguous" next to the questions kept.
+Number types get the blind baseline of answering the per-type median (mean relative accuracy).
+
+    python bench/answer_priors.py [--scans 30] [--seed 7] [--cap 12] [--scans-dir DIR]
+
+--scans-dir reuses (or writes into) a folder of synthetic scans instead of a temporary one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from vsi100k.dataset.rows import question_rows
+from vsi100k.pipeline.report import ambiguity_stats, answer_priors
+from vsi100k.tasks.config import QuestionConfig
+from vsi100k.tasks.generate import generate_questions
+from vsi100k.tasks.registry import TASKS
+
+
+def scan_facts(n_scans: int, seed: int, scans_dir: Path) -> list:
+    """Facts of n scan-profile synthetic scans written into scans_dir (kept when already there)."""
+    from vsi100k.facts.extract import extract_facts
+    from vsi100k.scannet import find_scenes, load_scene
+    from vsi100k.synth.writer import generate_scenes, scan_profile
+
+    if len(find_scenes(scans_dir)) < n_scans:
+        generate_scenes(scans_dir, n_scans, seed, config=scan_profile(render=False))
+    return [extract_facts(load_scene(d)) for d in sorted(find_scenes(scans_dir))[:n_scans]]
+
+
+def priors(facts_list: list, cap: float, seed: int = 0) -> tuple[dict, dict, int]:
+    """(answer_priors, ambiguity_stats, questions) over all scans with every cap set to `cap`."""
+    caps = {name: (1 if name == "room_size_estimation" else cap) for name, task in TASKS.items() if not task.needs_frames}
+    cfg = QuestionConfig(seed=seed, caps=caps)
+    rows, skips = [], Counter()
+    for facts in facts_list:
+        questions, dropped = generate_questions(facts, cfg, has_frames=False)
+        rows.extend(question_rows(questions))
+        skips.update(dropped)
+    skipped: dict[str, dict[str, int]] = {}
+    for (question_type, reason), n in skips.items():
+        skipped.setdefault(question_type, {})[reason] = n
+    kept = Counter(row["question_type"] for row in rows)
+    return answer_priors(rows), ambiguity_stats(skipped, kept), len(rows)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:5.1f}%"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scans", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cap", type=float, default=12)
+    parser.add_argument("--scans-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        scans_dir = args.scans_dir or Path(tmp) / "scans"
+        t0 = time.perf_counter()
+        facts_list = scan_facts(args.scans, args.seed, scans_dir)
+        t1 = time.perf_counter()
+        stats, ambiguity, n_rows = priors(facts_list, args.cap)
+        t2 = time.perf_counter()
+    print(f"{args.scans} scan-profile scans (seed {args.seed}), cap {args.cap:g} per type and scan: "
+          f"{n_rows} questions; scans + facts {t1 - t0:.1f} s, questions {t2 - t1:.1f} s")
+    print("\nchoice types: answer words, letters, blind baseline vs chance")
+    for question_type, s in stats.items():
+        if s["kind"] != "choice":
+            continue
+        words = ", ".join(f"{w} {_pct(v)}" for w, v in s["word_shares"].items())
+        letters = ", ".join(f"{l} {_pct(v)}" for l, v in s["letter_shares"].items())
+        word_dev = "n/a (open answer set)" if s["max_word_deviation"] is None else f"{100 * s['max_word_deviation']:.1f} pts"
+        print(f"- {question_type} ({s['questions']} questions)\n"
+              f"    words:   {words}\n    letters: {letters}\n"
+              f"    max deviation: words {word_dev}, letters {100 * s['max_letter_deviation']:.1f} pts\n"
+              f"    blind baseline {_pct(s['blind_baseline'])} ({s['blind_predictor']}) vs chance {_pct(s['chance'])}")
+    print("\nnumber types: blind baseline = MRA of answering the per-type median")
+    for question_type, s in stats.items():
+        if s["kind"] == "number":
+            print(f"- {question_type} ({s['questions']} questions): median {s['median']:g}, blind MRA {s['blind_baseline']:.3f}")
+    print("\ndefinition_ambiguous drops per type (candidates dropped / questions kept)")
+    for question_type in TASKS:
+        if question_type in ambiguity:
+            a = ambiguity[question_type]
+            print(f"- {question_type}: {a['definition_ambiguous']} / {a['kept']}")
+        elif not TASKS[question_type].needs_frames:
+            print(f"- {question_type}: 0")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
