@@ -241,3 +241,22 @@ def test_facts_stage_refuses_to_write_into_a_build(scans, tmp_path):
                                    str(tmp_path / "cache2"), "--no-progress"])
     assert ran.exit_code == 1 and "holds a vsi100k build" in ran.output
     assert sorted(p.name for p in (result.out_dir / "facts").iterdir()) == before
+
+
+def test_loading_a_rebuilt_folder_gives_the_new_rows_not_a_cached_copy(scans, tmp_path):
+    """`datasets` caches a local folder by its name and configs only; the loader keys it by build id."""
+    from vsi100k.dataset.load import load_questions
+
+    first = run_build(config(scans, tmp_path), progress=False)
+    before = sorted(load_questions(first.out_dir, "all", "train")["question"])
+    second = run_build(config(scans, tmp_path, questions=QuestionConfig(seed=11, caps=ALL_TYPES)), progress=False)
+    after = sorted(load_questions(second.out_dir, "all", "train")["question"])
+    expected = sorted(q for split in ("train",) for q in _questions_on_disk(second.out_dir, split))
+    assert after == expected and after != before
+
+
+def _questions_on_disk(out: Path, split: str) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return [q for path in sorted((out / "data" / "questions").glob(f"*/{split}-*.parquet"))
+            for q in pq.read_table(path, columns=["question"]).column("question").to_pylist()]

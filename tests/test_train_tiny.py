@@ -216,10 +216,12 @@ def test_grpo_and_eval_on_a_tiny_qwen2_5_vl(build_dir, demo_build, tmp_path):
 
     model_dir = save_tiny_qwen2_vl(tmp_path / "qwen2_5_vl", family="qwen2_5_vl")
     assert json.loads((model_dir / "config.json").read_text())["model_type"] == "qwen2_5_vl"
-    cfg = cpu_config(model_dir, build_dir, tmp_path / "run", max_steps=2, beta=0.04, learning_rate=0.05)
+    cfg = cpu_config(model_dir, build_dir, tmp_path / "run", max_steps=3, beta=0.04, learning_rate=0.05)
     summary = train_grpo(cfg)
     steps = [e for e in summary["log_history"] if "reward" in e]
-    assert len(steps) == 2 and steps[-1]["kl"] > 0
+    # KL is 0 until a step with non-zero advantages has moved the policy; which step that is depends
+    # on the questions drawn, so any later step must show it
+    assert len(steps) == 3 and max(e["kl"] for e in steps[1:]) > 0
     assert parameter_change(model_dir, tmp_path / "run") > 1e-4
     result = evaluate(
         EvalConfig(

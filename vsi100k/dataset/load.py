@@ -25,16 +25,41 @@ def _source_arg(source: str | Path) -> str:
     return str(source)
 
 
+def _load(source: str | Path, config: str, split: str):
+    """`datasets.load_dataset` of one config and split, with a cache per build for local folders.
+
+    `datasets` keys its cache of a local folder by the folder's name and the card's configs, not by
+    the files' content, so after a rebuild into the same folder (or any folder of the same name) it
+    would serve the previous build's rows. A local build is therefore cached under its build id.
+    """
+    import datasets
+
+    from vsi100k.dataset.schema import REPORT_FILE
+
+    target = _source_arg(source)
+    report = Path(target) / REPORT_FILE
+    if not report.is_file():
+        return datasets.load_dataset(target, config, split=split)
+    import json
+
+    from vsi100k.pipeline.config import default_cache_root
+
+    try:
+        build_id = str(json.loads(report.read_text())["build_id"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{report}: unreadable build report ({error})") from None
+    cache = default_cache_root() / "datasets" / build_id
+    return datasets.load_dataset(target, config, split=split, cache_dir=str(cache))
+
+
 def load_questions(source: str | Path, config: str = ALL_CONFIG, split: str = "train"):
     """One split of the questions, as a `datasets.Dataset` with the explicit question Features.
 
     config: a question type (e.g. "object_counting") or "all".
     """
-    import datasets
-
     if config == FRAMES_CONFIG:
         raise ValueError("config 'frames' holds frames, not questions; use load_scene_frames(source, split)")
-    return datasets.load_dataset(_source_arg(source), config, split=split)
+    return _load(source, config, split)
 
 
 class SceneFrames(Mapping):
@@ -81,9 +106,7 @@ class SceneFrames(Mapping):
 
 def load_scene_frames(source: str | Path, split: str = "train") -> SceneFrames:
     """The frames of one split as a lazy `SceneFrames` mapping joined by scene_name."""
-    import datasets
-
-    return SceneFrames(datasets.load_dataset(_source_arg(source), FRAMES_CONFIG, split=split), split)
+    return SceneFrames(_load(source, FRAMES_CONFIG, split), split)
 
 
 def read_local_scene(out_dir: Path, scene_name: str) -> tuple[list[dict], dict | None]:
