@@ -72,6 +72,13 @@ class FrameCache:
     def _visibility_file(self, scene_id: str, key: str) -> Path:
         return self.root / scene_id / f"visibility-{key}.json"
 
+    def has_frames(self, scene_id: str, key: str) -> bool:
+        """Whether an entry exists (cheap: no image is read; a damaged one is found by `load_frames`)."""
+        return (self._frames_dir(scene_id, key) / "meta.json").is_file()
+
+    def has_visibility(self, scene_id: str, key: str) -> bool:
+        return self._visibility_file(scene_id, key).is_file()
+
     def load_frames(self, scene_id: str, key: str) -> SampledFrames | None:
         """The cached frames, or None when absent or damaged."""
         folder = self._frames_dir(scene_id, key)

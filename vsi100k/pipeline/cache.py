@@ -126,6 +126,16 @@ class BuildCache:
     def store_facts(self, facts: SceneFacts, key: str) -> None:
         _write_atomic(self._facts_file(facts.scene_id, key), json.dumps(facts.to_json(), sort_keys=True))
 
+    def stages_cached(self, job, until: str = "questions") -> bool:
+        """Whether every heavy stage of `job` up to `until` is in the cache (existence only), so
+        running the scan is cheap: no mesh, no stream, no ray casting."""
+        facts = until == "frames" or self._facts_file(job.scene_id, job.facts_key).is_file()
+        if until == "facts" or job.frames_key is None:
+            return facts
+        frames = self.frames.has_frames(job.scene_id, job.frames_key)
+        visibility = job.visibility_key is None or self.frames.has_visibility(job.scene_id, job.visibility_key)
+        return facts and frames and visibility
+
     # ---- per-scan results ----
     def _result_file(self, scene_id: str, key: str) -> Path:
         return self.root / "scenes" / scene_id / key / RESULT_FILE

@@ -1,8 +1,11 @@
 """Executors: where the per-scan work (`stages.run_scan`) runs. The only place that opens pools.
 
 - `LocalExecutor`: this process (1 worker) or a pool of worker processes started once for the
-  whole build. Workers import only the stage modules, and end when the build's process ends (a
-  parent-death signal on Linux), so killing the build never leaves workers writing to the cache.
+  whole build, for the scans whose heavy stages (facts, frames, visibility) are not cached; scans
+  that only need their questions regenerated run in this process while the workers start. Workers
+  import only the stage modules, run one thread each, take the largest scans first, and end when
+  the build's process ends (a parent-death signal on Linux), so killing the build never leaves
+  workers writing to the cache.
 - `RayExecutor`: one Ray task per scan, on a local Ray runtime or a cluster (`--ray-address`). Every
   node must see the scans and the cache under the same paths; results flow back into the same
   assembly step, so the dataset is byte-identical to the local executor's.
@@ -44,8 +47,14 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+# One thread per worker: the pool already fills the cores, and OpenMP threads (Open3D's ray casting)
+# on top of it would only contend. Read by OpenMP when Open3D is first imported, below.
+SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1"}
+
+
 def _start_worker(parent_pid: int) -> None:
     _die_with_parent(parent_pid)
+    os.environ.update(SINGLE_THREAD_ENV)
     import importlib
 
     for name in WORKER_IMPORTS:
@@ -60,6 +69,12 @@ def _crashed(job: ScanJob, error: BaseException) -> ScanSummary:
                        0, False)
 
 
+def largest_first(jobs: Sequence[ScanJob]) -> list[ScanJob]:
+    """Jobs by descending expected cost (`ScanJob.cost`), so the last scans to finish are small ones
+    and the workers end together; the output does not depend on the order."""
+    return sorted(jobs, key=lambda job: (-job.cost, job.scene_id))
+
+
 class LocalExecutor:
     """Scans in this process (workers=1) or in `workers` processes started once."""
 
@@ -67,7 +82,12 @@ class LocalExecutor:
         self.workers = workers
 
     def run(self, jobs: Sequence[ScanJob], cfg: BuildConfig, until: str = "questions") -> Iterator[ScanSummary]:
-        if self.workers == 1 or len(jobs) <= 1:
+        from vsi100k.pipeline.cache import BuildCache
+
+        cache = BuildCache(cfg.cache_root)
+        heavy = [job for job in jobs if not cache.stages_cached(job, until)]
+        light = [job for job in jobs if cache.stages_cached(job, until)]
+        if self.workers == 1 or len(heavy) <= 1:
             for job in jobs:
                 yield run_scan(job, cfg, until)
             return
@@ -76,10 +96,12 @@ class LocalExecutor:
 
         # spawn, not fork: forking a process that runs threads (progress bar, Open3D) can deadlock.
         context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), mp_context=context,
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(heavy)), mp_context=context,
                                    initializer=_start_worker, initargs=(os.getpid(),))
         try:
-            futures = {pool.submit(run_scan, job, cfg, until): job for job in jobs}
+            futures = {pool.submit(run_scan, job, cfg, until): job for job in largest_first(heavy)}
+            for job in light:  # cached stages, questions only: here, while the workers start
+                yield run_scan(job, cfg, until)
             for future in as_completed(futures):
                 try:
                     yield future.result()
@@ -111,7 +133,7 @@ class RayExecutor:
                 ray.init(address=self.address, log_to_driver=False, configure_logging=False)
         try:
             remote = ray.remote(num_cpus=1, max_retries=1)(run_scan)
-            pending = {remote.remote(job, cfg, until): job for job in jobs}
+            pending = {remote.remote(job, cfg, until): job for job in largest_first(jobs)}
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=1)
                 for ref in done:

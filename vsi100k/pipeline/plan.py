@@ -70,7 +70,7 @@ def plan_jobs(cfg: BuildConfig) -> list[ScanJob]:
     Raises FileNotFoundError when the folder holds no scan and LeakageRefused when any scan would
     put val data into train without `allow_val_in_train`.
     """
-    from vsi100k.scannet import find_scenes, read_split_lists
+    from vsi100k.scannet import ScanFiles, find_scenes, read_split_lists
     from vsi100k.tasks.leakage import LeakageError, SplitGuard
 
     scene_dirs = find_scenes(cfg.scenes_dir)
@@ -99,8 +99,10 @@ def plan_jobs(cfg: BuildConfig) -> list[ScanJob]:
         key = digest({"format": CACHE_FORMAT, "version": __version__, "facts": facts_key, "frames": frames_key,
                       "visibility": visibility_key, "questions": questions, "split": decision.split,
                       "leakage_override": decision.leakage_override})
+        mesh = ScanFiles(scene_dir, scene_id).mesh
+        cost = mesh.stat().st_size if mesh.is_file() else 0
         jobs.append(ScanJob(scene_id, scene_dir, decision.split, decision.leakage_override, facts_key, frames_key,
-                            visibility_key, key, label_table))
+                            visibility_key, key, label_table, cost))
     if refused:
         shown = "\n".join(f"  - {line}" for line in refused[:10])
         more = f"\n  ... and {len(refused) - 10} more" if len(refused) > 10 else ""

@@ -34,6 +34,7 @@ class ScanJob:
 
     frames_key / visibility_key: None when the scan has no colour stream (or visibility is off).
     label_table: the ScanNet label table found beside the scans, if any.
+    cost: expected work, for scheduling only (the mesh's size in bytes).
     """
 
     scene_id: str
@@ -45,6 +46,7 @@ class ScanJob:
     visibility_key: str | None
     key: str
     label_table: Path | None = None
+    cost: int = 0
 
 
 @dataclass(frozen=True)
