@@ -15,10 +15,21 @@ from vsi100k.tasks.generate import generate_type
 FIRST_S = {"door": 0.0, "table": 2.0, "chair": 2.5, "lamp": 5.0, "bed": 9.0, "sofa": 12.0}
 
 
+def with_appearances(facts, first_s):
+    """`facts` with hand-made first appearances (what the frames stage attaches)."""
+    from dataclasses import replace
+
+    from vsi100k.facts.schema import Appearances
+
+    return replace(facts, appearances=Appearances(first_s=dict(first_s), first_frame={c: 0 for c in first_s},
+                                                  min_pixel_fraction=0.005, n_frames=32, frames_with_pose=32,
+                                                  ray_grid=(160, 120)))
+
+
 def appearance_facts(first_s, scene_id="scene0400_00", categories=None):
     names = categories or sorted(first_s)
     facts = make_facts(scene_id, [(c, (float(i), 0.0, 0.5), (0.5, 0.5, 0.5)) for i, c in enumerate(names)])
-    return facts.__class__(**{**facts.__dict__, "extra": {"first_appearance_s": dict(first_s)}})
+    return with_appearances(facts, first_s)
 
 
 def run(facts, seed=0, cfg=QuestionConfig()):
@@ -145,7 +156,7 @@ def test_appearance_order_agrees_with_the_writers_render(rendered_scenes):
         assert np.allclose(frames.timestamps_s, np.asarray(truth.frame_times_s)[frames.indices], atol=1e-6)
         expected_s = truth_first_appearance_s(truth, frames.indices, cfg.min_pixel_fraction)
         # every category's first appearance matches the render's, not only those asked about
-        assert facts.extra["first_appearance_s"] == pytest.approx(expected_s)
+        assert facts.appearances.first_s == pytest.approx(expected_s)
         questions, _ = run(facts, seed=1)
         for q in questions:
             order = sorted(q.details["categories"], key=lambda c: expected_s[c])

@@ -143,7 +143,11 @@ def appearance_facts(scene_id="scene0050_00"):
     """Facts with first appearances attached, so obj_appearance_order has candidates."""
     first_s = {"door": 0.0, "table": 2.0, "lamp": 5.0, "bed": 9.0, "sofa": 12.0}
     facts = make_facts(scene_id, [(c, (float(i), 0.5 * i, 0.5), (0.4, 0.4, 0.4)) for i, c in enumerate(sorted(first_s))])
-    return replace(facts, extra={"first_appearance_s": first_s})
+    from vsi100k.facts.schema import Appearances
+
+    return replace(facts, appearances=Appearances(first_s=first_s, first_frame={c: 0 for c in first_s},
+                                                  min_pixel_fraction=0.005, n_frames=32, frames_with_pose=32,
+                                                  ray_grid=(160, 120)))
 
 
 def test_scan_without_frames_skips_only_the_frame_types():

@@ -162,12 +162,13 @@ def test_first_appearance_sums_instances_of_a_category_and_applies_the_threshold
     # chair: 3 + 2 = 5 rays in frame 1 (no single chair reaches 5); lamp reaches 5 in frame 2
     assert first_appearances(vis, facts.instances_by_category(), 0.05) == {"chair": 1, "lamp": 2}
     out = attach_visibility(facts, vis, min_pixel_fraction=0.05)
-    assert out.extra["first_appearance_s"] == {"chair": 1.0, "lamp": 2.5}
-    assert out.extra["first_appearance_frame"] == {"chair": 24, "lamp": 48}
-    assert out.extra["appearance"]["min_pixel_fraction"] == 0.05
-    assert facts.extra == {}  # the input is unchanged
+    assert out.appearances.first_s == {"chair": 1.0, "lamp": 2.5}
+    assert out.appearances.first_frame == {"chair": 24, "lamp": 48}
+    assert out.appearances.min_pixel_fraction == 0.05 and out.appearances.n_frames == 4
+    assert facts.appearances is None  # the input is unchanged
+    assert type(out).from_json(out.to_json()).appearances == out.appearances  # JSON round trip
     # a higher threshold: the chairs reach 6 rays only in frame 3, the lamp never does
-    assert attach_visibility(facts, vis, min_pixel_fraction=0.06).extra["first_appearance_s"] == {"chair": 4.0}
+    assert attach_visibility(facts, vis, min_pixel_fraction=0.06).appearances.first_s == {"chair": 4.0}
     # JSON round trip of the visibility keeps every count
     assert Visibility.from_json(vis.to_json()).pixel_counts.tolist() == vis.pixel_counts.tolist()
 

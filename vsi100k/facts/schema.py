@@ -51,6 +51,47 @@ class ObjectFacts:
 
 
 @dataclass(frozen=True)
+class Appearances:
+    """When each category first appears in the scan's sampled frames (the frames stage fills it).
+
+    first_s: category -> seconds since the stream's first frame of the first sampled frame in which
+        the category's instances together cover at least `min_pixel_fraction` of the pixels.
+    first_frame: category -> that frame's index in the source stream.
+    n_frames: frames sampled; frames_with_pose: those with a valid pose (the others see nothing);
+    ray_grid: (width, height) of the ray grid cast per frame.
+    Categories never seen are absent.
+    """
+
+    first_s: dict[str, float]
+    first_frame: dict[str, int]
+    min_pixel_fraction: float
+    n_frames: int
+    frames_with_pose: int
+    ray_grid: tuple[int, int]
+
+    def to_json(self) -> dict:
+        return {
+            "first_s": dict(sorted(self.first_s.items())),
+            "first_frame": dict(sorted(self.first_frame.items())),
+            "min_pixel_fraction": float(self.min_pixel_fraction),
+            "n_frames": int(self.n_frames),
+            "frames_with_pose": int(self.frames_with_pose),
+            "ray_grid": [int(v) for v in self.ray_grid],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Appearances":
+        return cls(
+            first_s={str(c): float(t) for c, t in data["first_s"].items()},
+            first_frame={str(c): int(k) for c, k in data["first_frame"].items()},
+            min_pixel_fraction=float(data["min_pixel_fraction"]),
+            n_frames=int(data["n_frames"]),
+            frames_with_pose=int(data["frames_with_pose"]),
+            ray_grid=(int(data["ray_grid"][0]), int(data["ray_grid"][1])),
+        )
+
+
+@dataclass(frozen=True)
 class SceneFacts:
     """Everything question generation needs about one scene.
 
@@ -61,7 +102,8 @@ class SceneFacts:
         have a category.
     room_area_m2: 2D alpha-shape area of the floor plan.
     room_outline: list of closed xy polygons (each a list of [x, y]) of the alpha shape, for maps.
-    frame_visibility: optional, filled by the frames stage: category -> first-appearance time (s).
+    appearances: first appearances in the sampled frames (`Appearances`), filled by the frames
+        stage; None when the scan has no frames with poses or the frames were not built.
     exact_distances_m: exact geometry's distance in metres for the same pairs as `distances_m`:
         the closest-point distance between the two objects' vertex sets, or 0 for a pair whose
         solids overlap (`vsi100k.geometry.overlap`). Empty in schema version 1 facts.
@@ -81,6 +123,7 @@ class SceneFacts:
     extra: dict = field(default_factory=dict)
     exact_distances_m: dict[tuple[int, int], float] = field(default_factory=dict)
     overlapping_pairs: tuple[tuple[int, int], ...] = ()
+    appearances: Appearances | None = None
 
     # ---- lookups used by question generation ----
     def object(self, instance_id: int) -> ObjectFacts:
@@ -142,6 +185,7 @@ class SceneFacts:
             "extra": self.extra,
             "exact_distances_m": [[a, b, float(d)] for (a, b), d in sorted(self.exact_distances_m.items())],
             "overlapping_pairs": [[a, b] for a, b in self.overlapping_pairs],
+            "appearances": self.appearances.to_json() if self.appearances is not None else None,
         }
 
     @classmethod
@@ -167,6 +211,7 @@ class SceneFacts:
             extra=data.get("extra", {}),
             exact_distances_m={(int(a), int(b)): float(d) for a, b, d in data.get("exact_distances_m", ())},
             overlapping_pairs=tuple((int(a), int(b)) for a, b in data.get("overlapping_pairs", ())),
+            appearances=Appearances.from_json(data["appearances"]) if data.get("appearances") else None,
         )
 
     def write(self, path: Path) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from vsi100k.errors import SceneError
-from vsi100k.facts.schema import SceneFacts
+from vsi100k.facts.schema import Appearances, SceneFacts
 from vsi100k.frames.config import FramesConfig
 from vsi100k.frames.sampled import SampledFrames
 from vsi100k.scene import Scene
@@ -215,11 +215,8 @@ def first_appearances(visibility: Visibility, instances_by_category: dict[str, l
 
 def attach_visibility(facts: SceneFacts, visibility: Visibility, *,
                       min_pixel_fraction: float = FramesConfig.min_pixel_fraction) -> SceneFacts:
-    """A copy of `facts` whose `extra` holds the first appearances of its categories:
+    """A copy of `facts` with the first appearances of its categories (`SceneFacts.appearances`).
 
-    extra["first_appearance_s"]: category -> seconds since the stream's first frame;
-    extra["first_appearance_frame"]: category -> source frame index;
-    extra["appearance"]: the settings (threshold, frames, ray grid) for reports.
     Raises SceneError when the facts and the visibility number the instances differently.
     """
     by_id = {int(i): int(c) for i, c in zip(visibility.instance_ids, visibility.instance_vertex_counts)}
@@ -232,13 +229,12 @@ def attach_visibility(facts: SceneFacts, visibility: Visibility, *,
                 "rebuild facts and frames from the same scan",
             )
     first = first_appearances(visibility, facts.instances_by_category(), min_pixel_fraction)
-    extra = dict(facts.extra)
-    extra["first_appearance_s"] = {c: float(visibility.timestamps_s[k]) for c, k in sorted(first.items())}
-    extra["first_appearance_frame"] = {c: int(visibility.frame_indices[k]) for c, k in sorted(first.items())}
-    extra["appearance"] = {
-        "min_pixel_fraction": float(min_pixel_fraction),
-        "n_frames": int(len(visibility.frame_indices)),
-        "frames_with_pose": int(np.count_nonzero(visibility.valid_pose)),
-        "ray_grid": [int(visibility.grid_width), int(visibility.grid_height)],
-    }
-    return replace(facts, extra=extra)
+    appearances = Appearances(
+        first_s={c: float(visibility.timestamps_s[k]) for c, k in sorted(first.items())},
+        first_frame={c: int(visibility.frame_indices[k]) for c, k in sorted(first.items())},
+        min_pixel_fraction=float(min_pixel_fraction),
+        n_frames=int(len(visibility.frame_indices)),
+        frames_with_pose=int(np.count_nonzero(visibility.valid_pose)),
+        ray_grid=(int(visibility.grid_width), int(visibility.grid_height)),
+    )
+    return replace(facts, appearances=appearances)

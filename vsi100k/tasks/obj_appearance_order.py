@@ -1,7 +1,7 @@
 """obj_appearance_order: in which order do four categories first appear in the video?
 
-Reads only the facts: `facts.extra["first_appearance_s"]` (category -> seconds since the stream's
-first frame) is written by the frames stage (`vsi100k.frames.visibility.attach_visibility`), from the
+Reads only the facts: `facts.appearances.first_s` (category -> seconds since the stream's first
+frame) is written by the frames stage (`vsi100k.frames.visibility.attach_visibility`), from the
 mesh ray-cast from each sampled camera pose. Candidates are 4-subsets of the categories that appear
 (all subsets when there are at most `MAX_SETS`, else `MAX_SETS` distinct random ones), in random
 order. Dropped, with reasons:
@@ -34,7 +34,6 @@ SLOTS = ("choice_a", "choice_b", "choice_c", "choice_d")
 ANSWERS = None
 N_CHOICES = 4
 MAX_SETS = 64  # candidate category sets examined per scene (the mix's per-scene cap is ~2)
-EXTRA_KEY = "first_appearance_s"
 
 
 def ordering_text(categories) -> str:
@@ -58,7 +57,7 @@ def _category_sets(categories: list[str], rng: np.random.Generator) -> list[tupl
 
 def generate(facts: SceneFacts, cfg: QuestionConfig, rng: np.random.Generator) -> Iterator[Question | Skip]:
     template = load_template(QUESTION_TYPE, SLOTS, ANSWERS)
-    first_s = facts.extra.get(EXTRA_KEY)
+    first_s = facts.appearances.first_s if facts.appearances is not None else None
     if not first_s:
         yield Skip(QUESTION_TYPE, "no_frame_visibility")
         return
