@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vsi100k.facts.extract import FactsConfig, _group_vertices, extract_facts
+from vsi100k.facts.extract import FactsConfig, extract_facts
+from vsi100k.scene import group_vertices
 from vsi100k.facts.vocabulary import default_vocabulary
 from vsi100k.geometry import boxes as box_geometry
 from vsi100k.geometry import distances as distance_geometry
@@ -85,7 +86,7 @@ def parts_breakdown(scene, cfg: FactsConfig, repeats: int) -> dict[str, float]:
     """Seconds of the parts of extract_facts (same work, timed separately)."""
     out = {}
     out["align+group"], (vertices, members) = best_of(repeats, lambda: (
-        scene.aligned_vertices(), _group_vertices(scene.seg_indices, list(scene.seg_groups))))
+        scene.aligned_vertices(), group_vertices(scene.seg_indices, [o.segments for o in scene.objects])))
     point_sets = [vertices[m] for m in members if len(m)]
     for method in ("axis_aligned", "gravity_aligned", "oriented"):
         out[f"box:{method}"], _ = best_of(repeats, lambda m=method: [box_geometry.box_from_points(p, m) for p in point_sets])
