@@ -112,7 +112,8 @@ def build(
     print_report(result)
     if scenes is None:
         typer.echo(f"\nDemo dataset: {result.out_dir}")
-        typer.echo(f'Load it with: datasets.load_dataset("{result.out_dir}", "all", split="train")')
+        typer.echo(f'Load it with: datasets.load_dataset("{result.out_dir}", "all", split="train", '
+                   'download_mode="force_redownload")  # force: a rebuilt folder keeps its name')
         if sample is not None:
             typer.echo(f"Sample question ({sample['scene_name']}, {sample['question_type']}): {sample['question']}")
             if sample["options"]:
