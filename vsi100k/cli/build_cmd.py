@@ -9,7 +9,7 @@ import typer
 
 from vsi100k.cli.options import (
     DEFAULTS, EXIT_PARTIAL, AllowValOption, BoxMethodOption, CacheOption, DistanceMethodOption,
-    ExecutorChoice, ExecutorOption, FrameHeightOption, KeepAmbiguousOption, FramesOption, FrameWidthOption, MaxScenesOption, MixOption,
+    ExecutorChoice, ExecutorOption, FrameHeightOption, KeepAmbiguousOption, FramesOption, FrameWidthOption, MaxScenesOption, Mix,
     OrientedEngineOption, ProgressOption, RayAddressOption, RequireFramesOption, SeedOption, SplitOption,
     VisibilityOption, WorkersOption, fail,
 )
@@ -19,18 +19,20 @@ LIBRARY_ERRORS = (Vsi100kError, ValueError, FileNotFoundError, NotADirectoryErro
 
 
 def stage_configs(*, seed, mix, frames, frame_width, frame_height, visibility, box_method, distance_method,
-                  oriented_engine, keep_ambiguous=False, default_frames: int | None = None) -> dict:
-    """The stage configs of `BuildConfig` from command-line values (frames None = the default)."""
+                  oriented_engine, keep_ambiguous=False, default_mix: str | None = None) -> dict:
+    """The stage configs of `BuildConfig` from command-line values (frames / mix None = the default:
+    the configs' own, or `default_mix` when given)."""
     from vsi100k.facts.extract import FactsConfig
     from vsi100k.frames.config import FramesConfig
     from vsi100k.tasks.config import QuestionConfig
 
-    n_frames = frames if frames is not None else (default_frames or FramesConfig.n_frames)
+    n_frames = frames if frames is not None else FramesConfig.n_frames
     return {
         "facts": FactsConfig(box_method=box_method.value, distance_method=distance_method.value,
                              oriented_engine=oriented_engine.value),
         "frames": FramesConfig(n_frames=n_frames, max_width=frame_width, max_height=frame_height, visibility=visibility),
-        "questions": QuestionConfig(seed=seed, mix=mix.value, keep_ambiguous=keep_ambiguous),
+        "questions": QuestionConfig(seed=seed, mix=mix.value if mix is not None else (default_mix or QuestionConfig.mix),
+                                    keep_ambiguous=keep_ambiguous),
     }
 
 
@@ -47,7 +49,9 @@ def build(
     executor: ExecutorOption = ExecutorChoice("local"),
     ray_address: RayAddressOption = None,
     seed: SeedOption = DEFAULTS["seed"],
-    mix: MixOption = DEFAULTS["mix"],
+    mix: Annotated[Optional[Mix], typer.Option(
+        help="Question mix preset: vsi100k (the paper's proportions; the default) | vsibench (all eight VSI-Bench tasks; "
+             "the demo's default).")] = None,
     frames: FramesOption = None,
     frame_width: FrameWidthOption = DEFAULTS["frame_width"],
     frame_height: FrameHeightOption = DEFAULTS["frame_height"],
@@ -88,7 +92,7 @@ def build(
         stage_configs(seed=seed, mix=mix, frames=frames, frame_width=frame_width, frame_height=frame_height,
                       visibility=visibility, box_method=box_method, distance_method=distance_method,
                       oriented_engine=oriented_engine, keep_ambiguous=keep_ambiguous,
-                      default_frames=None if scenes is not None else _demo_frames()),
+                      **({} if scenes is not None else _demo_defaults())),
         workers=workers, executor=executor.value, ray_address=ray_address, split=split.value if split else None,
         allow_val_in_train=allow_val_in_train, max_scenes=max_scenes, require_frames=require_frames,
     )
@@ -124,10 +128,10 @@ def build(
         raise typer.Exit(code=EXIT_PARTIAL)
 
 
-def _demo_frames() -> int:
-    from vsi100k.pipeline.demo import DEMO_FRAMES
+def _demo_defaults() -> dict:
+    from vsi100k.pipeline.demo import DEMO_MIX
 
-    return DEMO_FRAMES
+    return {"default_mix": DEMO_MIX}
 
 
 def print_report(result) -> None:

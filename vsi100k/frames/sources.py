@@ -1,8 +1,13 @@
-"""Pick a scan's colour stream (`.sens` first, else mp4) and sample its frames."""
+"""Pick a scan's colour stream (`.sens` first, else mp4) and sample its frames.
+
+ScanNet scans: `.sens`, or an mp4 with an optional `pose/` folder and `intrinsic_color.txt`.
+ScanNet++ scans: the iPhone video with its camera file (`pose_intrinsic_imu.json`: per video frame
+an aligned camera-to-world pose and a 3x3 intrinsic matrix for the video's own frame size).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator, Union
 
@@ -27,11 +32,17 @@ class StreamLocation:
     directory: Path
     sens_path: Path | None
     video_path: Path | None
+    camera_path: Path | None = None  # ScanNet++'s per-frame camera file, when the scan has one
 
     @classmethod
     def of_scan(cls, scene_dir: Path) -> "StreamLocation":
         from vsi100k.scannet import ScanFiles
+        from vsi100k.scannetpp import ScanppFiles, is_scan as is_scannetpp_scan
 
+        if is_scannetpp_scan(Path(scene_dir)):
+            pp = ScanppFiles(Path(scene_dir))
+            return cls(pp.scene_id, Path(scene_dir), None, pp.video if pp.video.is_file() else None,
+                       pp.camera if pp.camera.is_file() else None)
         files = ScanFiles(Path(scene_dir), Path(scene_dir).name)
         return cls(files.scene_id, Path(scene_dir), files.sens if files.sens.is_file() else None,
                    files.video if files.video.is_file() else None)
@@ -44,11 +55,26 @@ class StreamLocation:
 Located = Union[Scene, StreamLocation]  # both carry scene_id, directory, sens_path, video_path
 
 
+def camera_file(scene: Located) -> Path | None:
+    """The ScanNet++ camera file of a scan's video, or None (ScanNet scans have none)."""
+    if isinstance(scene, StreamLocation):
+        return scene.camera_path
+    from vsi100k.scannetpp import ScanppFiles, is_scan as is_scannetpp_scan
+
+    if scene.video_path is None or not is_scannetpp_scan(Path(scene.directory)):
+        return None
+    path = ScanppFiles(Path(scene.directory)).camera
+    return path if path.is_file() else None
+
+
 def stream_files(scene: Located) -> list[Path]:
-    """The files frames are read from: the `.sens`, or the mp4 plus its intrinsics (the pose
-    folder, when used, is listed by `pose_folder`)."""
+    """The files frames are read from: the `.sens`, or the mp4 plus its intrinsics or camera file
+    (the pose folder, when used, is listed by `pose_folder`)."""
     if scene.sens_path is not None:
         return [Path(scene.sens_path)]
+    cameras = camera_file(scene)
+    if scene.video_path is not None and cameras is not None:
+        return [Path(scene.video_path), cameras]
     if scene.video_path is not None:
         intrinsic = intrinsic_file(scene)
         return [Path(scene.video_path)] + ([intrinsic] if intrinsic is not None else [])
@@ -90,6 +116,9 @@ def sample_scene_frames(scene: Scene, cfg: FramesConfig, *, opener: Opener | Non
     """
     if scene.sens_path is not None:
         return sample_sens(Path(scene.sens_path), scene.scene_id, cfg, opener=opener)
+    cameras = camera_file(scene)
+    if scene.video_path is not None and cameras is not None:
+        return sample_iphone_video(Path(scene.video_path), cameras, scene.scene_id, cfg)
     if scene.video_path is not None:
         return sample_video(
             Path(scene.video_path), scene.scene_id, cfg,
@@ -97,6 +126,49 @@ def sample_scene_frames(scene: Scene, cfg: FramesConfig, *, opener: Opener | Non
             intrinsic_size=_metadata_color_size(scene),
         )
     raise SceneError(scene.scene_id, scene.directory, "no .sens or .mp4 colour stream to sample frames from")
+
+
+def sample_iphone_video(video: Path, cameras: Path, scene_id: str, cfg: FramesConfig) -> SampledFrames:
+    """Frames of a ScanNet++ iPhone video with their poses and intrinsics from the camera file.
+
+    Poses are the aligned camera-to-world matrices of the sampled frames; times are the camera
+    file's capture timestamps (seconds since its first frame) when they increase, else the video's.
+    The intrinsics are those
+    of the first sampled frame (the iPhone's focal length varies by well under a pixel over a scan)
+    and refer to the video's own frame size. Raises SceneError naming the file when a sampled frame
+    has no camera or the camera file is malformed.
+    """
+    from vsi100k.scannetpp import read_iphone_cameras
+
+    frames = sample_video(video, scene_id, cfg)
+    table = read_iphone_cameras(cameras, scene_id)
+    rows = table.rows_of(frames.indices, scene_id, cameras)
+    intrinsic = np.eye(4)
+    intrinsic[:3, :3] = table.intrinsics[rows[0]]
+    width, height = video_frame_size(video, scene_id)
+    changes = {}
+    stamps = table.timestamps_s
+    if np.all(np.isfinite(stamps)) and np.all(np.diff(stamps) > 0):
+        # the capture times of the frames, seconds since the first frame of the camera file
+        changes = {"timestamps_s": stamps[rows] - stamps[0], "time_source": "timestamps"}
+    return replace(frames, poses=table.poses[rows].copy(), color_intrinsic=intrinsic,
+                   intrinsic_width=width, intrinsic_height=height, **changes)
+
+
+def video_frame_size(path: Path, scene_id: str) -> tuple[int, int]:
+    """(width, height) in pixels of the first video stream of a file (PyAV, no decoding)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise SceneError(scene_id, path, "the file has no video stream")
+            stream = container.streams.video[0]
+            return int(stream.codec_context.width), int(stream.codec_context.height)
+    except SceneError:
+        raise
+    except Exception as exc:  # av.error.* on unreadable files
+        raise SceneError(scene_id, path, f"cannot read the video header ({type(exc).__name__}: {exc})") from None
 
 
 def iter_scene_rgb(scene: Scene) -> Iterator[np.ndarray]:

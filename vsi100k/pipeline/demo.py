@@ -13,21 +13,28 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from vsi100k.frames.config import FramesConfig
+from vsi100k.tasks.config import QuestionConfig
 from vsi100k.pipeline.cache import process_alive
 from vsi100k.pipeline.config import BuildConfig, default_cache_root
 from vsi100k.pipeline.run import BuildResult, run_build
 
 DEMO_SCENES = 6
 DEMO_SEED = 0
-DEMO_FRAMES = 16  # frames per scene in the demo dataset (VSI-Bench's other common setting)
 DEMO_STREAM_FRAMES = 48  # rendered RGB-D frames per synthetic scan (rendering is the demo's main cost)
+DEMO_FRAME_INTERVAL_US = 1_000_000  # one rendered frame per second: a 48 s walk, long enough for
+# first appearances at least 1 s apart (appearance-order questions)
+DEMO_MIX = "vsibench"  # all eight VSI-Bench tasks, appearance order and route planning included
 READY_FILE = "demo-scenes.json"
 
 
 def demo_root(cache_dir: Path | None = None) -> Path:
     """`<cache>/demo`: where the demo's scenes and (by default) its dataset live."""
     return (Path(cache_dir) if cache_dir is not None else default_cache_root()) / "demo"
+
+
+def scenes_folder(n_scenes: int, seed: int, stream_frames: int, cache_dir: Path | None = None) -> Path:
+    """Where the demo's synthetic scans for these settings live (under `demo_root`)."""
+    return demo_root(cache_dir) / f"scenes-n{n_scenes}-seed{seed}-f{stream_frames}-i{DEMO_FRAME_INTERVAL_US}"
 
 
 def ensure_demo_scenes(
@@ -38,10 +45,11 @@ def ensure_demo_scenes(
     generated on first use (into a temporary folder renamed when complete, so an interrupted
     generation is redone, never half-used). progress: show a bar (rich, stderr) while generating."""
     from vsi100k.synth import SynthConfig, iter_generate_scenes
+    from vsi100k.synth.trajectory import TrajectoryConfig
 
     if n_scenes < 1:
         raise ValueError(f"demo scenes: {n_scenes}; the demo needs at least 1 scene")
-    folder = demo_root(cache_dir) / f"scenes-n{n_scenes}-seed{seed}-f{stream_frames}"
+    folder = scenes_folder(n_scenes, seed, stream_frames, cache_dir)
     if (folder / READY_FILE).is_file():
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +58,8 @@ def ensure_demo_scenes(
             shutil.rmtree(stale, ignore_errors=True)
     tmp = folder.with_name(folder.name + f".tmp-{os.getpid()}")
     tmp.mkdir()
-    scenes = iter_generate_scenes(tmp, n_scenes, seed, SynthConfig(n_frames=stream_frames))
+    walk = TrajectoryConfig(frame_interval_us=DEMO_FRAME_INTERVAL_US)
+    scenes = iter_generate_scenes(tmp, n_scenes, seed, SynthConfig(n_frames=stream_frames, trajectory=walk))
     if progress:
         from rich.console import Console
         from rich.progress import track
@@ -69,11 +78,11 @@ def demo_config(
     stream_frames: int = DEMO_STREAM_FRAMES, progress: bool = False, **settings
 ) -> BuildConfig:
     """The demo's BuildConfig (scenes generated if needed); settings override BuildConfig fields
-    (`frames` defaults to DEMO_FRAMES sampled frames; the demo always replaces its own last build)."""
+    (`questions` defaults to the DEMO_MIX mix; the demo always replaces its own last build)."""
     # The scans do not depend on the question seed: changing --seed regenerates questions only.
     scenes_dir = ensure_demo_scenes(n_scenes, DEMO_SEED, stream_frames=stream_frames, cache_dir=cache_dir, progress=progress)
     out = Path(out_dir) if out_dir is not None else demo_root(cache_dir) / "dataset"
-    settings.setdefault("frames", FramesConfig(n_frames=DEMO_FRAMES))
+    settings.setdefault("questions", QuestionConfig(mix=DEMO_MIX))
     settings.setdefault("overwrite", True)
     cfg = BuildConfig(scenes_dir=scenes_dir, out_dir=out, **settings)
     if cache_dir is not None and cfg.cache_dir is None:

@@ -1,5 +1,8 @@
 """Plan a build: find the scans, assign splits under the leakage guard, compute every cache key.
 
+Scans are found through the source registry (`vsi100k.sources`): a scenes folder may mix ScanNet
+and ScanNet++ scans; each source's split lists feed one leakage guard.
+
 Keys are computed from file fingerprints (names, sizes, modification times), so planning reads no
 mesh and no stream; see `vsi100k.pipeline.cache` for what each key covers.
 """
@@ -24,10 +27,9 @@ class LeakageRefused(ConfigError):
 
 def split_lists_root(scenes_dir: Path) -> Path:
     """The folder holding ScanNet's split lists: the scenes folder, else its parent (else itself)."""
-    for folder in (Path(scenes_dir), Path(scenes_dir).parent):
-        if any((folder / name).is_file() for name in SPLIT_LIST_NAMES):
-            return folder
-    return Path(scenes_dir)
+    from vsi100k.sources.scannet import split_lists_root as scannet_lists_root
+
+    return scannet_lists_root(scenes_dir)
 
 
 def find_label_table(scenes_dir: Path) -> Path | None:
@@ -42,19 +44,23 @@ def _fingerprints(paths) -> list:
     return [fingerprint(p) for p in paths if p is not None and Path(p).exists()]
 
 
-def scan_keys(scene_dir: Path, cfg: BuildConfig, label_table: Path | None) -> tuple[str, str | None, str | None]:
+def scan_keys(scene_dir: Path, cfg: BuildConfig, label_table: Path | None,
+              source_name: str = "scannet") -> tuple[str, str | None, str | None]:
     """(facts key, frames key, visibility key) of one scan; frames/visibility None without a stream
     (visibility None also when it is switched off)."""
     from vsi100k.frames.cache import frames_key, visibility_key
     from vsi100k.frames.sources import StreamLocation
-    from vsi100k.scannet import ScanFiles
+    from vsi100k.sources import get_source
 
-    files = ScanFiles(Path(scene_dir), Path(scene_dir).name)
-    facts_key = digest({
+    source = get_source(source_name)
+    facts = {
         "format": CACHE_FORMAT, "code": code_version(FACTS_CODE),
-        "inputs": _fingerprints((files.mesh, files.segs, files.aggregation, files.meta, label_table)),
+        "inputs": _fingerprints((*source.facts_inputs(Path(scene_dir)), label_table)),
         "settings": cfg.facts.to_json(),
-    })
+    }
+    if source_name != "scannet":
+        facts["source"] = source_name
+    facts_key = digest(facts)
     stream = StreamLocation.of_scan(scene_dir)
     if not stream.has_stream:
         return facts_key, None, None
@@ -65,44 +71,54 @@ def scan_keys(scene_dir: Path, cfg: BuildConfig, label_table: Path | None) -> tu
 
 
 def plan_jobs(cfg: BuildConfig) -> list[ScanJob]:
-    """Find the scans, assign splits under the leakage guard and compute cache keys.
+    """Find the scans (every registered source), assign splits under the leakage guard and compute
+    cache keys.
 
     Raises FileNotFoundError when the folder holds no scan and LeakageRefused when any scan would
     put val data into train without `allow_val_in_train`.
     """
-    from vsi100k.scannet import ScanFiles, find_scenes, read_split_lists
+    from vsi100k.sources import SOURCES, find_scans
     from vsi100k.tasks.leakage import LeakageError, SplitGuard
 
-    scene_dirs = find_scenes(cfg.scenes_dir)
-    if not scene_dirs:
+    scans = find_scans(cfg.scenes_dir)
+    if not scans:
         raise FileNotFoundError(
-            f"{cfg.scenes_dir}: no scan folders (expected <root>/sceneXXXX_YY/ or <root>/scans/sceneXXXX_YY/)"
+            f"{cfg.scenes_dir}: no scan folders (expected <root>/sceneXXXX_YY/ or <root>/scans/sceneXXXX_YY/, "
+            "or ScanNet++ scenes <root>/<id>/scans/ or <root>/data/<id>/scans/)"
         )
     if cfg.max_scenes is not None:
-        scene_dirs = scene_dirs[: cfg.max_scenes]
-    lists_root = split_lists_root(cfg.scenes_dir)
-    guard = SplitGuard(read_split_lists(lists_root), allow_val_in_train=cfg.allow_val_in_train)
+        scans = scans[: cfg.max_scenes]
+    scene_splits: dict[str, str] = {}
+    list_files: list[Path] = []
+    for source in SOURCES.values():
+        scene_splits.update(source.split_lists(cfg.scenes_dir))
+        list_files.extend(source.split_list_files(cfg.scenes_dir))
+    guard = SplitGuard(scene_splits, allow_val_in_train=cfg.allow_val_in_train)
     label_table = find_label_table(cfg.scenes_dir)
-    split_lists = _fingerprints(lists_root / name for name in SPLIT_LIST_NAMES)
+    split_lists = _fingerprints(sorted(list_files, key=_list_order))
     questions = {"code": code_version(BUILD_CODE), "settings": cfg.questions.to_json(), "lists": split_lists,
                  "require_frames": cfg.require_frames, "min_pixel_fraction": cfg.frames.min_pixel_fraction}
     jobs: list[ScanJob] = []
     refused: list[str] = []
-    for scene_dir in scene_dirs:
+    for source, scene_dir in scans:
         scene_id = scene_dir.name
         try:
             decision = guard.assign(scene_id, requested=cfg.split, path=scene_dir)
         except LeakageError as error:
             refused.append(str(error))
             continue
-        facts_key, frames_key, visibility_key = scan_keys(scene_dir, cfg, label_table)
-        key = digest({"format": CACHE_FORMAT, "version": __version__, "facts": facts_key, "frames": frames_key,
-                      "visibility": visibility_key, "questions": questions, "split": decision.split,
-                      "leakage_override": decision.leakage_override})
-        mesh = ScanFiles(scene_dir, scene_id).mesh
+        table = label_table if source.name == "scannet" else None  # ScanNet's label table
+        facts_key, frames_key, visibility_key = scan_keys(scene_dir, cfg, table, source.name)
+        payload = {"format": CACHE_FORMAT, "version": __version__, "facts": facts_key, "frames": frames_key,
+                   "visibility": visibility_key, "questions": questions, "split": decision.split,
+                   "leakage_override": decision.leakage_override}
+        if source.name != "scannet":
+            payload["source"] = source.name
+        key = digest(payload)
+        mesh = source.facts_inputs(scene_dir)[0]
         cost = mesh.stat().st_size if mesh.is_file() else 0
         jobs.append(ScanJob(scene_id, scene_dir, decision.split, decision.leakage_override, facts_key, frames_key,
-                            visibility_key, key, label_table, cost))
+                            visibility_key, key, table, cost, source.name))
     if refused:
         shown = "\n".join(f"  - {line}" for line in refused[:10])
         more = f"\n  ... and {len(refused) - 10} more" if len(refused) > 10 else ""
@@ -111,6 +127,11 @@ def plan_jobs(cfg: BuildConfig) -> list[ScanJob]:
             f"{shown}{more}\nremove them, choose another --split, or pass --allow-val-in-train (the card records it)"
         )
     return jobs
+
+
+def _list_order(path: Path) -> tuple[int, str]:
+    """ScanNet's lists first, in their fixed order (so ScanNet-only keys are unchanged), then the rest."""
+    return (SPLIT_LIST_NAMES.index(path.name), "") if path.name in SPLIT_LIST_NAMES else (len(SPLIT_LIST_NAMES), str(path))
 
 
 def build_id(cfg: BuildConfig, jobs: list[ScanJob]) -> str:

@@ -21,6 +21,7 @@ from vsi100k.facts.schema import SceneFacts
 from vsi100k.pipeline.cache import STATUS_FAILED, STATUS_OK, BuildCache
 from vsi100k.pipeline.config import BuildConfig
 from vsi100k.scene import Scene
+from vsi100k.tasks.io import DATASET_NAME
 
 FRAME_SOURCE_NAMES = {"sens": "sens", "video": "mp4"}  # frames stage name -> dataset `source`
 # Errors a scan's content causes; the same inputs fail the same way, so the failure is cached.
@@ -33,8 +34,9 @@ class ScanJob:
     """One scan to process: where it is, its split decision and the cache keys of its stages.
 
     frames_key / visibility_key: None when the scan has no colour stream (or visibility is off).
-    label_table: the ScanNet label table found beside the scans, if any.
+    label_table: the ScanNet label table found beside the scans, if any (ScanNet scans only).
     cost: expected work, for scheduling only (the mesh's size in bytes).
+    source: the registered source of the scan (`vsi100k.sources`), also its rows' `dataset` value.
     """
 
     scene_id: str
@@ -47,6 +49,7 @@ class ScanJob:
     key: str
     label_table: Path | None = None
     cost: int = 0
+    source: str = "scannet"
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,8 @@ class _LazyScene:
 
     def __call__(self) -> Scene:
         if self.value is None:
-            from vsi100k.scannet import load_scene, read_label_table
+            from vsi100k.scannet import read_label_table
+            from vsi100k.sources import get_source
 
             labels = None
             if self.job.label_table is not None:
@@ -84,7 +88,7 @@ class _LazyScene:
                     labels = read_label_table(self.job.label_table)
                 except (OSError, ValueError) as error:
                     raise SceneError(self.job.scene_id, self.job.label_table, f"unreadable label table ({error})") from None
-            self.value = load_scene(self.job.scene_dir, labels)
+            self.value = get_source(self.job.source).load(self.job.scene_dir, labels)
             self.reads += 1
         return self.value
 
@@ -93,9 +97,15 @@ def facts_stage(scan: _LazyScene, job: ScanJob, cfg: BuildConfig, cache: BuildCa
     """The scan's facts (no split, no appearances), from the cache or computed from the mesh."""
     from vsi100k.facts.extract import extract_facts
 
+    from vsi100k.sources import get_source
+
     facts = cache.load_facts(job.scene_id, job.facts_key)
     if facts is None:
-        facts = extract_facts(scan(), cfg.facts)
+        vocabulary = get_source(job.source).vocabulary
+        if vocabulary is None:
+            facts = extract_facts(scan(), cfg.facts)
+        else:
+            facts = extract_facts(scan(), cfg.facts, vocabulary=vocabulary())
         cache.store_facts(facts, job.facts_key)
         computed.append("facts")
     return facts
@@ -192,7 +202,10 @@ def compute_scan(job: ScanJob, cfg: BuildConfig, cache: BuildCache, until: str =
     facts, questions, skips = questions_stage(replace(facts, split=job.split), visibility, frames is not None, cfg)
     computed.append("questions")
     meta = frames_meta(frames, job.frames_key) if frames is not None else None
-    return scene_result(job, facts, question_rows(questions), skips, meta), computed
+    rows = question_rows(questions)
+    if job.source != DATASET_NAME:
+        rows = [{**row, "dataset": job.source} for row in rows]
+    return scene_result(job, facts, rows, skips, meta), computed
 
 
 def run_scan(job: ScanJob, cfg: BuildConfig, until: str = "questions") -> ScanSummary:

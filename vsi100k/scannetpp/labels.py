@@ -1,0 +1,22 @@
+"""ScanNet++ raw labels -> the project's question categories (data: `vsi100k/data/scannetpp_labels.json`).
+
+The file has the layout of the ScanNet vocabulary (`vsi100k/data/vocabulary.json`) and is checked
+by the same parser; labels it does not list map to no category and never appear in a question.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+from vsi100k.facts.vocabulary import Vocabulary, parse_vocabulary
+
+LABEL_MAP_FILE = "data/scannetpp_labels.json"
+
+
+@lru_cache(maxsize=1)
+def scannetpp_vocabulary() -> Vocabulary:
+    """The packaged ScanNet++ label map (loaded and checked once per process)."""
+    text = resources.files("vsi100k").joinpath(LABEL_MAP_FILE).read_text()
+    return parse_vocabulary(json.loads(text), source="scannetpp_labels.json")

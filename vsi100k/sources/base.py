@@ -1,0 +1,44 @@
+"""The contract of a scan source: how to recognise, find, fingerprint and load its scans.
+
+A source is data (a frozen record of functions), registered in `vsi100k.sources.SOURCES`. Every
+source's `load` returns the same `Scene` value (mesh in a gravity-aligned metric frame via
+`axis_alignment`, objects with raw labels and instance ids, the colour stream located), so the
+stages after loading never ask where a scan came from; only the `dataset` column names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from vsi100k.facts.vocabulary import Vocabulary
+from vsi100k.scene import Scene
+
+
+@dataclass(frozen=True)
+class Source:
+    """One scan source.
+
+    name: the `dataset` column value of its rows ("scannet", "scannetpp"), as VSI-Bench writes it.
+    is_scan(folder): whether a folder is one scan of this source (by its layout).
+    find_scans(root): its scan folders under a scenes folder, sorted by scene id.
+    facts_inputs(folder): the files the facts depend on (cache keys fingerprint those that exist);
+        the first is the mesh.
+    stream_files(folder): the files frames are read from (empty without a colour stream).
+    load(folder, labels=None): the `Scene`; SceneError naming the scene, the file and the problem.
+    split_lists(root): scene id -> split ("train" / "validation" / "test") from the source's lists
+        found beside the scans; split_list_files(root): those list files.
+    vocabulary(): raw label -> category map of the source; None means the project's default
+        (ScanNet) vocabulary.
+    """
+
+    name: str
+    is_scan: Callable[[Path], bool]
+    find_scans: Callable[[Path], list[Path]]
+    facts_inputs: Callable[[Path], list[Path]]
+    stream_files: Callable[[Path], list[Path]]
+    load: Callable[..., Scene]
+    split_lists: Callable[[Path], dict[str, str]]
+    split_list_files: Callable[[Path], list[Path]]
+    vocabulary: Callable[[], Vocabulary] | None = None
