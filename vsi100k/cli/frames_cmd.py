@@ -78,11 +78,11 @@ def frames(
 
 
 def _export(cfg, result, folder: Path, full_stream: bool, fps: float) -> int:
-    """Write `<folder>/scannet/<scene_id>.mp4` for every scan whose frames were built."""
+    """Write `<folder>/<source>/<scene_id>.mp4` (VSI-Bench's layout) for every scan whose frames were built."""
     from vsi100k.frames.export import export_sampled_mp4, export_stream_mp4
     from vsi100k.pipeline.cache import BuildCache
     from vsi100k.pipeline.plan import plan_jobs
-    from vsi100k.scannet import load_scene
+    from vsi100k.sources import get_source
 
     cache = BuildCache(cfg.cache_root)
     ok = {s.scene_id for s in result.summaries if s.status == "ok"}
@@ -90,9 +90,9 @@ def _export(cfg, result, folder: Path, full_stream: bool, fps: float) -> int:
     for job in plan_jobs(cfg):
         if job.scene_id not in ok:
             continue
-        target = Path(folder) / "scannet" / f"{job.scene_id}.mp4"
+        target = Path(folder) / job.source / f"{job.scene_id}.mp4"
         if full_stream:
-            export_stream_mp4(load_scene(job.scene_dir), target, cfg.frames, fps=fps)
+            export_stream_mp4(get_source(job.source).load(job.scene_dir), target, cfg.frames, fps=fps)
         else:
             export_sampled_mp4(cache.frames.load_frames(job.scene_id, job.frames_key), target, fps=fps)
         count += 1

@@ -37,6 +37,10 @@ def synth(
         typer.Option(min=0.05, max=60.0, help="Frames per second of scan-profile videos (default 1, or 30 with "
                                               "--scannet-size)."),
     ] = None,
+    source: Annotated[
+        str, typer.Option(help="Layout written: scannet (ScanNet v2) | scannetpp (ScanNet++'s release layout; "
+                               "clean profile only).")
+    ] = "scannet",
     scannet_size: Annotated[
         bool, typer.Option("--scannet-size", help="Scan profile at ScanNet's sizes: 1296x968 colour, 640x480 depth, "
                                                   "30 fps unless --fps is given (slow: thousands of frames).")
@@ -57,16 +61,23 @@ def synth(
       vsi100k synth --out synthetic --scenes 4 --frames 32 --duplicate-fault
 
       vsi100k synth --out scans --scenes 6 --realism scan
+
+      vsi100k synth --out scannetpp --scenes 4 --source scannetpp
     """
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from vsi100k.synth.scannetpp_writer import iter_generate_scannetpp_scenes
     from vsi100k.synth.writer import REALISMS, SynthConfig, iter_generate_scenes, scan_profile
+
+    writers = {"scannet": iter_generate_scenes, "scannetpp": iter_generate_scannetpp_scenes}
 
     console = Console(stderr=True, soft_wrap=True)
     try:
         fault_rate = DUPLICATE_FAULT_RATE if duplicate_fault else 0.0
+        if source not in writers:
+            raise ValueError(f"--source {source!r} is unknown; use one of {', '.join(writers)}")
         if realism not in REALISMS:
             raise ValueError(f"--realism {realism!r} is unknown; use one of {', '.join(REALISMS)}")
         if realism == "scan":
@@ -86,7 +97,7 @@ def synth(
     try:
         with Progress(*columns, console=console, transient=True) as progress:
             bar = progress.add_task("", total=scenes)
-            for scene_dir in iter_generate_scenes(out, scenes, seed, cfg):
+            for scene_dir in writers[source](out, scenes, seed, cfg):
                 written.append(scene_dir)
                 progress.update(bar, advance=1, description=scene_dir.name)
     except (Vsi100kError, OSError, ValueError) as exc:

@@ -12,7 +12,7 @@ import numpy as np
 
 from vsi100k.errors import ConfigError, SceneError
 from vsi100k.facts.schema import BOX_METHODS, DISTANCE_METHODS, Box, ObjectFacts, SceneFacts
-from vsi100k.facts.vocabulary import default_vocabulary
+from vsi100k.facts.vocabulary import Vocabulary, default_vocabulary
 from vsi100k.geometry import alpha_shape as alpha_geometry
 from vsi100k.geometry import boxes as box_geometry
 from vsi100k.geometry import distances as distance_geometry
@@ -103,8 +103,10 @@ class FactsConfig:
         }
 
 
-def extract_facts(scene: Scene, cfg: FactsConfig | None = None) -> SceneFacts:
+def extract_facts(scene: Scene, cfg: FactsConfig | None = None, vocabulary: Vocabulary | None = None) -> SceneFacts:
     """Compute the facts of one scene.
+
+    vocabulary: the source's raw label -> category map (the packaged ScanNet one when None).
 
     Objects are the scene's resolved objects (`Scene.objects`: duplicated segGroups dropped,
     segGroups sharing an objectId merged) with their instance ids, so an object with no vertices
@@ -115,7 +117,7 @@ def extract_facts(scene: Scene, cfg: FactsConfig | None = None) -> SceneFacts:
     cfg = cfg or FactsConfig()
     vertices = _checked_vertices(scene)
     notes = scene.annotation_faults.notes()
-    vocabulary = default_vocabulary()
+    vocabulary = vocabulary or default_vocabulary()
     objects: list[ObjectFacts] = []
     point_sets: list[np.ndarray] = []
     empty: list[str] = []

@@ -51,11 +51,17 @@ def frames_key(scene: Located, cfg: FramesConfig) -> str:
 
 
 def visibility_key(scene: Located, cfg: FramesConfig) -> str:
-    """Cache key of a scan's visibility: the frames' key, mesh and annotation files, ray settings."""
-    from vsi100k.scannet import ScanFiles
+    """Cache key of a scan's visibility: the frames' key, the mesh and annotation files of the scan's
+    source, ray settings."""
+    from vsi100k.errors import SceneError
+    from vsi100k.sources import get_source, source_of
 
-    files = ScanFiles(Path(scene.directory), scene.scene_id)
-    inputs = [file_fingerprint(p) for p in (files.mesh, files.segs, files.aggregation, files.meta) if p.exists()]
+    folder = Path(scene.directory)
+    try:
+        source = source_of(folder)
+    except SceneError:  # a folder laid out as no known source: its ScanNet-named files, if any
+        source = get_source("scannet")
+    inputs = [file_fingerprint(p) for p in source.facts_inputs(folder) if p.exists()]
     return _digest({"format": CACHE_FORMAT, "frames": frames_key(scene, cfg), "inputs": inputs,
                     "settings": cfg.visibility_settings()})
 

@@ -25,13 +25,6 @@ class LeakageRefused(ConfigError):
     """The split assignment would leak ScanNet val data into train; nothing was built."""
 
 
-def split_lists_root(scenes_dir: Path) -> Path:
-    """The folder holding ScanNet's split lists: the scenes folder, else its parent (else itself)."""
-    from vsi100k.sources.scannet import split_lists_root as scannet_lists_root
-
-    return scannet_lists_root(scenes_dir)
-
-
 def find_label_table(scenes_dir: Path) -> Path | None:
     """ScanNet's label table beside the scans (the scenes folder or its parent), if present."""
     for folder in (Path(scenes_dir), Path(scenes_dir).parent):
