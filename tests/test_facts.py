@@ -432,7 +432,7 @@ def test_cli_facts(scan_root, tmp_path):
     none = CliRunner().invoke(app, ["facts", "--scenes", str(empty), "--out", str(out), "--cache-dir",
                                     str(tmp_path / "cache"), "--no-progress"])
     assert none.exit_code == 1
-    assert "no scan folders (expected <root>/sceneXXXX_YY/ or <root>/scans/sceneXXXX_YY/)" in none.output
+    assert "no scan folders (expected <root>/sceneXXXX_YY/ or <root>/scans/sceneXXXX_YY/, or ScanNet++ scenes" in none.output
     broken_only = tmp_path / "broken"
     (broken_only / "scene0003_00").mkdir(parents=True)
     for path in (scan_root / "scene0003_00").iterdir():

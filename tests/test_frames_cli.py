@@ -58,4 +58,4 @@ def test_frames_command_usage_errors(tmp_path):
     empty = CliRunner().invoke(app, ["frames", "--scenes", str(tmp_path / "scans"), "--cache-dir",
                                      str(tmp_path / "cache"), "--no-progress"])
     assert empty.exit_code == 1
-    assert "no scan folders (expected <root>/sceneXXXX_YY/ or <root>/scans/sceneXXXX_YY/)" in empty.output
+    assert "no scan folders (expected <root>/sceneXXXX_YY/ or <root>/scans/sceneXXXX_YY/, or ScanNet++ scenes" in empty.output
