@@ -29,7 +29,6 @@ import io
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 # Qwen/Qwen2-VL-2B-Instruct config.json (published values).

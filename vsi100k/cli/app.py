@@ -6,12 +6,14 @@ from __future__ import annotations
 import typer
 
 from vsi100k.cli.build_cmd import build
+from vsi100k.cli.eval_cmd import eval_command
 from vsi100k.cli.facts_cmd import facts
 from vsi100k.cli.frames_cmd import frames
 from vsi100k.cli.preview_cmd import preview
 from vsi100k.cli.push_cmd import push
 from vsi100k.cli.questions_cmd import questions
 from vsi100k.cli.synth_cmd import synth
+from vsi100k.cli.train_cmd import train
 
 app = typer.Typer(
     name="vsi100k",
@@ -22,11 +24,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for command in (synth, facts, frames, questions, build, push, preview):
-    app.command(command.__name__)(command)
-
-# train and eval register themselves on `app` when imported (older style, kept for their modules).
-from vsi100k.cli import eval_cmd, train_cmd  # noqa: E402,F401
+for name, command in (("synth", synth), ("facts", facts), ("frames", frames), ("questions", questions),
+                      ("build", build), ("push", push), ("preview", preview), ("train", train), ("eval", eval_command)):
+    app.command(name)(command)
 
 
 def main() -> None:

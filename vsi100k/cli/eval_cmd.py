@@ -7,11 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from vsi100k.cli.app import app
 from vsi100k.errors import Vsi100kError
 
 
-@app.command("eval")
 def eval_command(
     data: Annotated[
         str, typer.Option(help="VSI-Bench folder or Hub id (e.g. nyu-visionx/VSI-Bench), or a vsi100k build.")

@@ -7,11 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from vsi100k.cli.app import app
 from vsi100k.errors import Vsi100kError
 
 
-@app.command("train")
 def train(
     data: Annotated[str, typer.Option(help="Local build folder (from `vsi100k build`) or Hub dataset id.")],
     model: Annotated[str, typer.Option(help="Model path or Hub id (Qwen2-VL / Qwen2.5-VL).")],

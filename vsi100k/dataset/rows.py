@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from vsi100k.dataset.schema import ANSWER_KINDS, FRAME_SOURCES, QUESTION_COLUMNS
 from vsi100k.tasks.base import Question
-from vsi100k.tasks.io import DATASET_NAME, question_to_record  # the one serialiser of a question
+from vsi100k.tasks.io import question_to_record  # the one serialiser of a question
 JPEG_MAGIC = b"\xff\xd8"
 
 
