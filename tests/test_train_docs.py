@@ -1,4 +1,4 @@
-"""The commands of docs/training.md, run as written: the model folder becomes a tiny random Qwen2-VL,
+"""The `vsi100k train|eval` commands of docs/training.md and README.md, run as written: the model folder becomes a tiny random Qwen2-VL,
 the data a tiny demo build / VSI-Bench folder, ``runs/`` a temporary folder, and CPU-sized flags are
 appended (one step, two frames, a few tokens). vLLM commands must fail with the extra's name when
 vLLM is not installed."""
@@ -14,7 +14,9 @@ import pytest
 from tiny_build import write_tiny_vsibench
 from tiny_model import save_tiny_qwen2_vl
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "training.md"
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "training.md"
+README = ROOT / "README.md"
 TRAIN_CPU = [
     "--cpu", "--max-steps", "1", "--frames", "2", "--frame-max-pixels", "0", "--num-generations", "2",
     "--per-device-batch-size", "2", "--gradient-accumulation-steps", "1", "--max-completion-length", "2",
@@ -23,11 +25,15 @@ TRAIN_CPU = [
 EVAL_CPU = ["--cpu", "--frames", "2", "--max-new-tokens", "2", "--limit", "4", "--dtype", "float32"]
 
 
-def doc_commands() -> list[str]:
-    """The `vsi100k train|eval` lines of the doc's bash blocks, in order."""
-    blocks = re.findall(r"```bash\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
-    return [line.split("#")[0].strip() for block in blocks for line in block.splitlines()
-            if line.startswith(("vsi100k train", "vsi100k eval"))]
+def doc_commands(*docs: Path) -> list[str]:
+    """The `vsi100k train|eval` lines of the bash blocks of `docs` (default: the training doc), in
+    order, each once."""
+    commands: list[str] = []
+    for doc in docs or (DOC,):
+        blocks = re.findall(r"```bash\n(.*?)```", doc.read_text(encoding="utf-8"), re.DOTALL)
+        commands += [line.split("#")[0].strip() for block in blocks for line in block.splitlines()
+                     if line.startswith(("vsi100k train", "vsi100k eval"))]
+    return list(dict.fromkeys(commands))
 
 
 def test_doc_has_one_command_per_workflow_step():
@@ -58,7 +64,7 @@ def test_doc_commands_run_as_written(tmp_path):
         "./VSI-Bench": str(vsibench),
     }
     runner = CliRunner()
-    for command in doc_commands():
+    for command in doc_commands(DOC, README):
         args = shlex.split(command)[1:]
         args = [substitutions.get(a, str(tmp_path / a) if a.startswith("runs/") else a) for a in args]
         args += TRAIN_CPU if args[0] == "train" else EVAL_CPU
@@ -67,3 +73,9 @@ def test_doc_commands_run_as_written(tmp_path):
             assert outcome.exit_code == 2 and "install vsi100k[vllm]" in outcome.output, (command, outcome.output)
             continue
         assert outcome.exit_code == 0, (command, outcome.output)
+
+
+def test_readme_train_and_eval_lines_are_the_training_docs_own():
+    """The README's GRPO, SFT and eval lines are run above; they must also be the doc's, word for word."""
+    readme = doc_commands(README)
+    assert len(readme) == 3 and set(readme) <= set(doc_commands(DOC)), readme
