@@ -21,6 +21,7 @@ from vsi100k.facts.extract import FactsConfig
 from vsi100k.facts.schema import BOX_METHODS, DISTANCE_METHODS
 from vsi100k.frames.config import FramesConfig
 from vsi100k.geometry.boxes import ORIENTED_ENGINES
+from vsi100k.pipeline.config import EXECUTORS, SPLIT_CHOICES
 from vsi100k.tasks.config import MIXES, QuestionConfig
 
 EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
@@ -37,20 +38,8 @@ OrientedEngine = choices("OrientedEngine", ORIENTED_ENGINES)
 Mix = choices("Mix", sorted(MIXES))
 
 
-def _split_choices():
-    from vsi100k.pipeline.config import SPLIT_CHOICES
-
-    return SPLIT_CHOICES
-
-
-def _executor_choices():
-    from vsi100k.pipeline.config import EXECUTORS
-
-    return EXECUTORS
-
-
-Split = choices("Split", _split_choices())
-ExecutorChoice = choices("ExecutorChoice", _executor_choices())
+Split = choices("Split", SPLIT_CHOICES)
+ExecutorChoice = choices("ExecutorChoice", EXECUTORS)
 
 _FACTS, _FRAMES, _QUESTIONS = FactsConfig(), FramesConfig(), QuestionConfig()
 

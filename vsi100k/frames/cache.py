@@ -79,8 +79,13 @@ class FrameCache:
         return self.root / scene_id / f"visibility-{key}.json"
 
     def has_frames(self, scene_id: str, key: str) -> bool:
-        """Whether an entry exists (cheap: no image is read; a damaged one is found by `load_frames`)."""
-        return (self._frames_dir(scene_id, key) / "meta.json").is_file()
+        """Whether a whole entry exists: its meta.json and every image it lists (no image is read)."""
+        folder = self._frames_dir(scene_id, key)
+        try:
+            count = len(json.loads((folder / "meta.json").read_text())["indices"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        return all((folder / f"{k:03d}.jpg").is_file() for k in range(count))
 
     def has_visibility(self, scene_id: str, key: str) -> bool:
         return self._visibility_file(scene_id, key).is_file()

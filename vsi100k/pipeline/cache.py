@@ -145,7 +145,7 @@ class BuildCache:
         path = self._result_file(scene_id, key)
         try:
             entry = CachedScene(scene_id, key, json.loads(path.read_text()))
-            if entry.has_frames and self.frames.load_frames(scene_id, entry.result["frames"]["key"]) is None:
+            if entry.has_frames and not self.frames.has_frames(scene_id, entry.result["frames"]["key"]):
                 raise ValueError("frames missing")
             return entry
         except FileNotFoundError:

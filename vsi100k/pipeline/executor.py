@@ -85,8 +85,9 @@ class LocalExecutor:
         from vsi100k.pipeline.cache import BuildCache
 
         cache = BuildCache(cfg.cache_root)
-        heavy = [job for job in jobs if not cache.stages_cached(job, until)]
-        light = [job for job in jobs if cache.stages_cached(job, until)]
+        cached = {job.scene_id: cache.stages_cached(job, until) for job in jobs}
+        heavy = [job for job in jobs if not cached[job.scene_id]]
+        light = [job for job in jobs if cached[job.scene_id]]
         if self.workers == 1 or len(heavy) <= 1:
             for job in jobs:
                 yield run_scan(job, cfg, until)

@@ -75,7 +75,6 @@ class _LazyScene:
 
     job: ScanJob
     value: Scene | None = None
-    reads: int = 0
 
     def __call__(self) -> Scene:
         if self.value is None:
@@ -89,7 +88,6 @@ class _LazyScene:
                 except (OSError, ValueError) as error:
                     raise SceneError(self.job.scene_id, self.job.label_table, f"unreadable label table ({error})") from None
             self.value = get_source(self.job.source).load(self.job.scene_dir, labels)
-            self.reads += 1
         return self.value
 
 
