@@ -8,7 +8,8 @@ import pytest
 import yaml
 from dataset_support import hand_build  # noqa: F401
 
-from vsi100k.card import LEAKAGE_RULE, SCANNET_TERMS_URL, dataset_configs, render_card, size_category
+from vsi100k.card import LEAKAGE_RULE, dataset_configs, render_card, size_category
+from vsi100k.card_sources import SCANNET_TERMS_URL
 from vsi100k.dataset.validate import read_front_matter
 
 
@@ -47,7 +48,8 @@ def test_body_states_this_builds_statistics(hand_build):
     frames_mib = report["sizes"]["frame_image_bytes"] / 2**20
     assert f"Frames' own bytes (JPEG payloads): {frames_mib:.2f} MiB" in text
     assert LEAKAGE_RULE in text and "This build enforced the rule" in text
-    assert "derived data of ScanNet scans" in text and "you must hold\nyour own ScanNet access" in text
+    assert "derived data of ScanNet scans" in text and "**you must hold your own ScanNet access**" in text
+    assert "ScanNet++" not in text and "ARKitScenes" not in text  # only the sources this build used
     assert "$" not in text.replace("${", "")  # every template field was filled
 
 
@@ -59,6 +61,37 @@ def test_leakage_override_is_recorded(hand_build):
     assert "validation scenes or scans of validation rooms: `scene0100_00`." in text
     assert "Do not evaluate a model trained on it on VSI-Bench." in text
     assert "This build enforced the rule" not in text
+
+
+def _front_and_body(report: dict) -> tuple[dict, str]:
+    text = render_card(report)
+    return yaml.safe_load(text.split("---")[1]), text
+
+
+def test_card_of_a_mixed_build_names_every_source_and_its_terms(hand_build):
+    _, report = hand_build
+    mixed = dict(report, scenes=dict(report["scenes"], by_source={"scannet": 2, "scannetpp": 1, "arkitscenes": 1}))
+    front, text = _front_and_body(mixed)
+    assert front["source_datasets"] == ["ScanNet", "ScanNet++", "ARKitScenes"]
+    assert front["license"] == "other" and front["license_name"] == "terms-of-each-source-dataset"
+    assert "questions about ScanNet, ScanNet++ and ARKitScenes scans" in text
+    assert "## License and terms of the source datasets" in text
+    assert "**You must hold your own ScanNet++ access**" in text
+    assert "derived data of ARKitScenes captures" in text and "these rows are shared under the same licence" in text
+    assert "`splits/nvs_sem_val.txt` -> `validation`" in text and "`Validation` fold -> `validation`" in text
+    assert "a copy that holds rows of several sources is bound by all of them" in text
+
+
+@pytest.mark.parametrize("source, license_fields", [
+    ("scannetpp", {"license": "other", "license_name": "scannetpp-terms-of-use",
+                   "license_link": "https://kaldir.vc.in.tum.de/scannetpp/static/scannetpp-terms-of-use.pdf"}),
+    ("arkitscenes", {"license": "cc-by-nc-sa-4.0"}),
+])
+def test_card_of_a_one_source_build_carries_that_sources_licence(hand_build, source, license_fields):
+    _, report = hand_build
+    front, text = _front_and_body(dict(report, scenes=dict(report["scenes"], by_source={source: 3})))
+    assert {k: front.get(k) for k in ("license", "license_name", "license_link") if k in front} == license_fields
+    assert "ScanNet Terms of Use" not in text
 
 
 def test_unknown_template_field_is_an_error(hand_build):

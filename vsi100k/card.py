@@ -3,7 +3,8 @@
 The card's YAML front matter declares one `configs:` entry per question type, `all` and `frames`
 (so `datasets.load_dataset(out_dir, config)` works locally and on the Hub) plus the Hub's
 DatasetCardData fields. The body states this build's real statistics, the exact command and
-settings, the leakage rule and ScanNet's Terms of Use. Pure text: no Hub access here.
+settings, the leakage rule and the terms of every source dataset its scans came from
+(`vsi100k.card_sources`). Pure text: no Hub access here.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
+from vsi100k.card_sources import SOURCE_TERMS, license_fields, sources_of, sources_phrase, splits_text, terms_section
 from vsi100k.dataset.schema import (
     ALL_CONFIG,
     CARD_FILE,
@@ -23,7 +25,6 @@ from vsi100k.dataset.schema import (
     question_shard_glob,
 )
 
-SCANNET_TERMS_URL = "https://kaldir.vc.in.tum.de/scannet/ScanNet_TOS.pdf"
 PRETTY_NAME = "vsi100k"
 # The Hub's size_categories buckets (upper bounds, exclusive) and their names.
 SIZE_BUCKETS = (
@@ -89,16 +90,15 @@ def front_matter(report: dict) -> dict:
     """The YAML front matter (DatasetCardData-style fields plus `configs`) of a build's card."""
     question_counts = report["questions"]["by_type"]
     total = sum(sum(c.values()) for c in question_counts.values())
+    sources = sources_of(report)
     return {
         "pretty_name": PRETTY_NAME,
-        "license": "other",
-        "license_name": "scannet-terms-of-use",
-        "license_link": SCANNET_TERMS_URL,
+        **license_fields(sources),
         "language": ["en"],
         "task_categories": ["visual-question-answering"],
         "size_categories": [size_category(total)],
-        "source_datasets": ["ScanNet"],
-        "tags": ["spatial-reasoning", "3d", "scannet", "vsi-bench"],
+        "source_datasets": [SOURCE_TERMS[name].hub_name for name in sources],
+        "tags": ["spatial-reasoning", "3d", *sources, "vsi-bench"],
         "configs": dataset_configs(question_counts, report["frames"]["by_split"]),
     }
 
@@ -110,6 +110,7 @@ def render_card(report: dict, template: str | None = None) -> str:
     if template is None:
         template = resources.files("vsi100k").joinpath("dataset_card.md").read_text()
     settings = report["settings"]
+    sources = sources_of(report)
     values = {
         "front_matter": yaml.safe_dump(front_matter(report), sort_keys=False, allow_unicode=True).rstrip("\n"),
         "pretty_name": PRETTY_NAME,
@@ -128,7 +129,9 @@ def render_card(report: dict, template: str | None = None) -> str:
         "command": report["command"],
         "settings_json": json.dumps(settings, indent=2, sort_keys=True),
         "leakage": leakage_text(report["leakage"]),
-        "terms_url": SCANNET_TERMS_URL,
+        "sources": sources_phrase(sources),
+        "split_lists": splits_text(sources),
+        "terms": terms_section(sources),
     }
     try:
         return Template(template).substitute(values)

@@ -189,6 +189,7 @@ def make_report(
     overridden_scenes: Iterable[str] = (),
     scenes_without_frames: Iterable[str] = (),
     annotation_faults: Mapping[str, Mapping | None] | None = None,
+    scene_sources: Mapping[str, str] | None = None,
 ) -> dict:
     """Assemble the report.
 
@@ -196,10 +197,13 @@ def make_report(
     question_rows: split -> question rows. skipped: question type -> reason -> dropped candidates.
     scenes_without_frames: built scans that had no colour stream (no frames row, frame-free questions).
     annotation_faults: scene id -> its `AnnotationFaults` JSON (None or absent: not recorded).
+    scene_sources: scene id -> source name ("scannet", ...) of every built scene (None: all ScanNet).
     """
     all_rows = [row for split in SPLITS for row in question_rows.get(split, [])]
     per_scene = Counter(row["scene_name"] for row in all_rows)
     by_split = Counter(scene_splits.values())
+    sources = scene_sources if scene_sources is not None else dict.fromkeys(scene_splits, "scannet")
+    by_source = Counter(sources[s] for s in scene_splits)
     without = sorted(scenes_without_frames)
     return {
         "vsi100k_version": __version__,
@@ -211,6 +215,7 @@ def make_report(
             "ok": len(scene_splits),
             "failed": len(failed),
             "by_split": {split: by_split[split] for split in SPLITS if by_split[split]},
+            "by_source": dict(sorted(by_source.items())),
             "without_frames": len(without),
         },
         "scenes_without_frames": without,
