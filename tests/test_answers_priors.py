@@ -59,7 +59,8 @@ def test_card_renders_priors_and_ambiguity_tables():
 
 # ---------------------------------------------------------------- 30 noisy synthetic scans
 N_SCANS = 30
-CAP = 12
+CAP = 1000  # every question the scans can give (bench/answer_priors.py's default)
+REL_SETS = 16  # relative-distance choice sets per target (the bench's default)
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +95,7 @@ def test_scan_facts_are_exact_within_tolerances(scan_build):
 @pytest.mark.slow
 def test_no_answer_priors_and_both_definitions_agree_on_every_kept_question(scan_build):
     from vsi100k.dataset.rows import question_rows
+    from vsi100k.tasks.common import balance_letters
     from vsi100k.tasks.config import QuestionConfig
     from vsi100k.tasks.generate import generate_questions
     from vsi100k.tasks.registry import TASKS
@@ -101,7 +103,7 @@ def test_no_answer_priors_and_both_definitions_agree_on_every_kept_question(scan
     caps = {n: (1 if n == "room_size_estimation" else CAP) for n, t in TASKS.items() if not t.needs_frames and n in (
         "object_counting", "object_size_estimation", "object_abs_distance", "room_size_estimation",
         "object_rel_distance", "object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard")}
-    cfg = QuestionConfig(caps=caps)
+    cfg = QuestionConfig(caps=caps, rel_distance_sets_per_target=REL_SETS)
     rows, questions = [], []
     for facts, _ in scan_build:
         kept, _ = generate_questions(facts, cfg, has_frames=False)
@@ -114,12 +116,15 @@ def test_no_answer_priors_and_both_definitions_agree_on_every_kept_question(scan
             assert q.details["answer_exact"] == q.answer
         if "value_exact" in q.details:
             assert abs(q.details["value"] - q.details["value_exact"]) <= 0.25 * q.details["value_exact"]
+    rows = balance_letters(rows, cfg.seed)  # the build-wide letter pass, as a build runs it
     stats = answer_priors(rows)
     assert stats["object_rel_direction_easy"]["questions"] >= 200
+    assert stats["object_rel_distance"]["questions"] >= 200
     for question_type, s in stats.items():
         if s["kind"] != "choice":
             continue
         assert s["blind_baseline"] <= s["chance"] + 0.05, (question_type, s)
         assert s["max_letter_deviation"] <= 0.03, (question_type, s)
+        assert s["max_letter_deviation"] * s["questions"] < 1, (question_type, s)  # within one question per letter
         if s["fixed_words"]:
             assert s["max_word_deviation"] <= 0.05, (question_type, s)

@@ -164,3 +164,62 @@ def test_appearance_order_agrees_with_the_writers_render(rendered_scenes):
             assert all(expected_s[c] == pytest.approx(q.details["first_appearance_s"][c]) for c in order)
         n_questions += len(questions)
     assert n_questions >= 10
+
+
+# ---- the demo's scan settings: rooms with enough categories, walks that start facing a gap ----
+def test_min_categories_redraws_poor_rooms_and_changes_nothing_by_default():
+    from vsi100k.synth.layout import LayoutConfig, generate_layout, n_categories
+
+    plain = [generate_layout(np.random.default_rng([0, 1, room])) for room in range(12)]
+    same = [generate_layout(np.random.default_rng([0, 1, room]), LayoutConfig(min_categories=0)) for room in range(12)]
+    assert [o.position for layout in plain for o in layout.objects] == [o.position for layout in same for o in layout.objects]
+    poor = [room for room, layout in enumerate(plain) if n_categories(layout) < 6]
+    assert poor  # some default rooms hold fewer than 6 categories (small bathrooms, laundry rooms)
+    rich = [generate_layout(np.random.default_rng([0, 1, room]), LayoutConfig(min_categories=6)) for room in range(12)]
+    assert all(n_categories(layout) >= 6 for layout in rich)
+    # a room that already has enough is kept as drawn
+    assert all(rich[r].objects == plain[r].objects for r in range(12) if r not in poor)
+
+
+def test_widest_gap_heading_faces_away_from_every_object():
+    from vsi100k.synth.layout import generate_layout
+    from vsi100k.synth.trajectory import TrajectoryConfig, generate_trajectory, widest_gap_heading
+
+    layout = generate_layout(np.random.default_rng(5))
+    walk = generate_trajectory(layout, 24, np.random.default_rng(9), TrajectoryConfig(start_heading="widest_gap"))
+    default = generate_trajectory(layout, 24, np.random.default_rng(9))
+    # the same path and timing: only the heading differs
+    assert np.allclose(walk.poses[:, :3, 3], default.poses[:, :3, 3])
+    assert np.array_equal(walk.color_timestamps_us, default.color_timestamps_us)
+    start = walk.poses[0, :2, 3]
+    forward = walk.poses[0, :2, 2]
+    heading = np.arctan2(forward[1], forward[0])
+    expected = widest_gap_heading(layout, start)
+    assert abs(np.remainder(heading - expected + np.pi, 2 * np.pi) - np.pi) < 1e-6
+    bearings = [np.arctan2(o.yaw_box().center[1] - start[1], o.yaw_box().center[0] - start[0])
+                for o in layout.objects if o.category is not None]
+    off = min(abs(np.remainder(b - heading + np.pi, 2 * np.pi) - np.pi) for b in bearings)
+    ordered = np.sort(bearings)
+    widest = np.diff(np.concatenate([ordered, ordered[:1] + 2 * np.pi])).max()
+    assert widest > np.radians(40) and off == pytest.approx(widest / 2, abs=1e-6)  # mid-gap: no object nearer
+
+
+def test_scan_setting_errors():
+    from vsi100k.errors import ConfigError
+    from vsi100k.synth.layout import LayoutConfig
+    from vsi100k.synth.trajectory import TrajectoryConfig
+
+    with pytest.raises(ConfigError, match=r"min_categories must be an integer in \[0, 12\] \(got 13\)"):
+        LayoutConfig(min_categories=13)
+    with pytest.raises(ConfigError, match=r"min_categories must be an integer in \[0, 12\] \(got -1\)"):
+        LayoutConfig(min_categories=-1)
+    with pytest.raises(ConfigError, match=r"start_heading must be one of random, widest_gap \(got 'north'\)"):
+        TrajectoryConfig(start_heading="north")
+
+
+def test_demo_scenes_folder_names_its_scan_settings(tmp_path):
+    from vsi100k.pipeline.demo import DEMO_MIN_CATEGORIES, DEMO_START_HEADING, scenes_folder
+
+    name = scenes_folder(6, 0, 48, tmp_path).name
+    assert name == f"scenes-n6-seed0-f48-i1000000-c{DEMO_MIN_CATEGORIES}-{DEMO_START_HEADING}" == \
+        "scenes-n6-seed0-f48-i1000000-c6-widest_gap"

@@ -19,6 +19,7 @@ from dataset_support import hf_cache  # noqa: F401
 from vsi100k.frames.config import FramesConfig
 from vsi100k.pipeline.cache import BuildCache
 from vsi100k.pipeline.config import BuildConfig
+from vsi100k.pipeline.demo import DEMO_STREAM_FRAMES as DEFAULT_DEMO_STREAM_FRAMES
 from vsi100k.pipeline.demo import run_demo
 from vsi100k.pipeline.plan import LeakageRefused, plan_jobs
 from vsi100k.pipeline.run import run_build
@@ -28,8 +29,8 @@ from vsi100k.dataset.validate import read_front_matter
 from vsi100k.errors import ConfigError
 
 DEMO_SCENES = 6  # scene0003_00 is the first ScanNet-val synthetic scan (every 4th room)
-DEMO_FRAMES = 8
-DEMO_STREAM_FRAMES = 24  # rendered frames per synthetic scan (rendering dominates the test's time)
+DEMO_FRAMES = FramesConfig().n_frames  # the default demo: 32 sampled frames of a 48 s walk per scan, so
+DEMO_STREAM_FRAMES = DEFAULT_DEMO_STREAM_FRAMES  # first appearances are resolved as a user's build resolves them
 MIN_PIXEL_FRACTION = 0.005  # FramesConfig's default: a category appears at 0.5 % of the frame
 
 
@@ -41,7 +42,8 @@ def tree(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """The built-in demo on 6 synthetic scenes with 8 frames each, built once for this module."""
+    """The built-in demo as `vsi100k build` runs it (6 synthetic scenes, 48 rendered frames each, 32
+    sampled), built once for this module."""
     root = tmp_path_factory.mktemp("demo")
     result, sample = run_demo(DEMO_SCENES, out_dir=root / "out", cache_dir=root / "cache", progress=False,
                               stream_frames=DEMO_STREAM_FRAMES, frames=FramesConfig(n_frames=DEMO_FRAMES))
@@ -118,6 +120,26 @@ def test_every_answer_agrees_with_the_synthetic_truth(demo):
     assert set(checked) == {"object_counting", "object_size_estimation", "object_abs_distance", "room_size_estimation",
                             "object_rel_distance", "object_rel_direction_easy", "object_rel_direction_medium",
                             "object_rel_direction_hard", "obj_appearance_order"}, checked  # the demo's vsibench mix
+
+
+def test_every_demo_scan_has_appearance_order_questions_that_agree_with_its_render(demo):
+    """Each demo scan yields at least one appearance-order question, and each such answer is the order
+    in which the render's own per-pixel instance counts first show the categories."""
+    from vsi100k.dataset.load import read_local_scene
+    from vsi100k.synth.truth import read_truth
+
+    root, result, _ = demo
+    out = root / "out"
+    scene_root = _demo_scenes_dir(root)
+    per_scan = {}
+    for facts_file in sorted((out / "facts").glob("*.json")):
+        questions, frames = read_local_scene(out, facts_file.stem)
+        asked = [row for row in questions if row["question_type"] == "obj_appearance_order"]
+        for row in asked:
+            check_against_truth(row, read_truth(scene_root / facts_file.stem), frames)
+        per_scan[facts_file.stem] = len(asked)
+    assert len(per_scan) == DEMO_SCENES and min(per_scan.values()) >= 1, per_scan
+    assert sum(per_scan.values()) == sum(result.report["questions"]["by_type"]["obj_appearance_order"].values())
 
 
 def test_appearance_order_answers_agree_with_the_rendered_truth(tmp_path):
@@ -305,7 +327,7 @@ def test_bad_scene_is_reported_cached_and_retried_when_fixed(demo, tmp_path):
                       frames=FramesConfig(n_frames=4))
     first = run_build(cfg, progress=False)
     assert first.report["scenes"] == {"total": 2, "ok": 1, "failed": 1, "without_frames": 0,
-                                      "by_split": first.report["scenes"]["by_split"]}
+                                      "by_split": first.report["scenes"]["by_split"], "by_source": {"scannet": 1}}
     [failure] = first.report["failed_scenes"]
     assert failure["scene"] == bad and failure["reason"].startswith(f"{bad}: {bad}_vh_clean_2.ply: ")
     assert first.problems == [] and first.scenes_computed == 2

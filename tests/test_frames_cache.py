@@ -263,4 +263,4 @@ def test_scan_without_stream(tmp_path):
     (strict_job,) = plan_jobs(strict)
     failed = run_scan(strict_job, strict)
     assert failed.status == "failed"
-    assert failed.reason == "scene0307_00: scene0307_00: no .sens or .mp4 colour stream (required by --require-frames)"
+    assert failed.reason == "scene0307_00: scene0307_00: no colour stream: no .sens, .mp4 or lowres_wide frames (required by --require-frames)"

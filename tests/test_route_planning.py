@@ -214,6 +214,69 @@ def test_actions_and_options_wording():
     assert wording.option(("left", "back")) == "Turn Left, Turn Back"
 
 
+def _plan(name: str, words: tuple[str, ...], junction: str = "left") -> rp.Plan:
+    """A Plan over a two-leg route whose facings give the first turn words `words` (geometry unused)."""
+    turn = fs.Turn(junction, 90.0, 45.0)
+    route = rp.Route((f"{name}-landmark", f"{name}-goal"), (), (turn,), 3.0)
+    facings = tuple(
+        rp.Facing(f"{name}-{w}", fs.Turn(w, fs.NOMINAL_TURN_DEG[w], 45.0),
+                  *rp.route_steps(route, fs.Turn(w, fs.NOMINAL_TURN_DEG[w], 45.0)))
+        for w in words
+    )
+    return rp.Plan(f"{name}-start", f"{name}-goal", np.zeros(2), route, facings, 2.5, 2)
+
+
+def _picks(plans: list[rp.Plan], seed: int) -> list[str]:
+    balancer, plans, words = rp.TurnBalancer(np.random.default_rng(seed)), list(plans), []
+    while plans:
+        index, facing = balancer.pick(plans)
+        assert facing in plans.pop(index).facings
+        balancer.record(facing)
+        words.append(facing.first_word)
+    return words
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_first_turn_words_within_one_when_every_plan_allows_all_three(seed):
+    words = _picks([_plan(f"p{i}", rp.TURN_WORDS) for i in range(10)], seed)
+    for end in range(1, len(words) + 1):  # any prefix: what a per-scene cap keeps
+        counts = Counter(words[:end])
+        assert max(counts[w] for w in rp.TURN_WORDS) - min(counts[w] for w in rp.TURN_WORDS) <= 1, words
+    assert sorted(Counter(words).values()) == [3, 3, 4]
+
+
+def test_balancer_keeps_the_only_back_plan_for_back_and_varies_the_first_word():
+    # five plans can only give left/right; one can give all three: it is used for "back"
+    plans = [_plan(f"p{i}", ("left", "right")) for i in range(5)] + [_plan("all", rp.TURN_WORDS)]
+    for seed in range(10):
+        balancer = rp.TurnBalancer(np.random.default_rng(seed))
+        rest, chosen = list(plans), {}
+        while rest:
+            index, facing = balancer.pick(rest)
+            chosen[rest.pop(index).start] = facing.first_word
+            balancer.record(facing)
+        assert chosen["all-start"] == "back"
+        assert Counter(chosen.values()) == {"left": 2, "right": 3, "back": 1} or Counter(chosen.values()) == {
+            "left": 3, "right": 2, "back": 1}
+    firsts = Counter(_picks([_plan("a", rp.TURN_WORDS)], seed)[0] for seed in range(60))
+    assert set(firsts) == set(rp.TURN_WORDS) and min(firsts.values()) >= 10  # the first word of a scene is random
+
+
+def test_balancer_needs_a_plan():
+    with pytest.raises(ValueError, match=r"TurnBalancer\.pick needs at least one plan"):
+        rp.TurnBalancer(np.random.default_rng(0)).pick([])
+
+
+def test_back_appears_and_options_with_back_are_not_a_tell(synthetic_questions):
+    questions = [q for _, qs, _ in synthetic_questions for q in qs]
+    answers = [tuple(WORD_OF[w] for w in q.answer.split(", ")) for q in questions]
+    assert sum("back" in a for a in answers) >= 2 and sum(a[0] == "back" for a in answers) >= 2
+    distractors = [o.split(". ", 1)[1] for q in questions for o in q.options if not o.startswith(q.ground_truth + ".")]
+    answer_share = sum("back" in a for a in answers) / len(answers)
+    distractor_share = sum("Turn Back" in d for d in distractors) / len(distractors)
+    assert abs(answer_share - distractor_share) < 0.1, (answer_share, distractor_share)
+
+
 def test_distractors_differ_in_at_least_one_turn():
     rng = np.random.default_rng(0)
     for answer in [("left", "right"), ("back", "left", "left")]:
@@ -222,6 +285,21 @@ def test_distractors_differ_in_at_least_one_turn():
             assert len(set(ds)) == 3 and answer not in ds and all(len(d) == len(answer) for d in ds)
     with pytest.raises(ValueError, match=r"a route with 1 turn\(s\) has only 2 other sequences; 3 are needed"):
         rp.distractor_turns(("left",), rng)
+    with pytest.raises(ValueError, match=r"back_share must hold two probabilities in \[0, 1\], got \(1\.5, 0\)"):
+        rp.distractor_turns(("left", "right"), rng, back_share=(1.5, 0))
+
+
+def test_distractor_back_share_follows_the_setting():
+    rng = np.random.default_rng(1)
+    # no "back" drawn: the three other left/right sequences are the distractors
+    assert sorted(rp.distractor_turns(("left", "right"), rng, back_share=(0.0, 0.0))) == [
+        ("left", "left"), ("right", "left"), ("right", "right")]
+    # an answer holding "back" leaves four left/right sequences to choose from
+    for _ in range(20):
+        assert not any("back" in d for d in rp.distractor_turns(("back", "left"), rng, back_share=(0.0, 0.0)))
+    drawn = [d for _ in range(300) for d in rp.distractor_turns(("left", "right", "left"), rng, back_share=(0.5, 0.5))]
+    share = sum(d[0] == "back" for d in drawn) / len(drawn)
+    assert 0.4 < share < 0.6
 
 
 def test_with_turns_fills_the_blanks_in_order():
@@ -264,6 +342,8 @@ def test_route_wording_errors_name_the_file(change, message):
         ({"min_fill_ins": 1}, r"RouteConfig\.min_fill_ins must be an integer >= 2"),
         ({"length_slack": 0.9}, r"RouteConfig\.length_slack must be >= 1 and length_slack_m >= 0, got 0\.9 and 0\.5"),
         ({"max_pairs": 0}, r"RouteConfig\.max_pairs must be an integer >= 1, got 0"),
+        ({"distractor_back_first": 1.0}, r"RouteConfig\.distractor_back_first must be a probability in \[0, 1\), got 1\.0"),
+        ({"distractor_back_junction": -0.1}, r"RouteConfig\.distractor_back_junction must be a probability in \[0, 1\)"),
     ],
 )
 def test_route_config_errors(change, message):

@@ -142,7 +142,6 @@ def test_registry_detects_each_layout(release, tmp_path):
         key=lambda item: item[1])
     assert source_of(tmp_path / "mixed" / "scene0000_00").name == "scannet"
     assert source_of(tmp_path / "mixed" / "data" / scannetpp_scene_id(11, 0)).name == "scannetpp"
-    assert get_source("scannetpp").stream_files(release / "data" / scannetpp_scene_id(11, 0))[1].name == "pose_intrinsic_imu.json"
     assert [p.name for p in get_source("scannetpp").facts_inputs(tmp_path)] == [
         "mesh_aligned_0.05.ply", "segments.json", "segments_anno.json"]
 
@@ -150,10 +149,10 @@ def test_registry_detects_each_layout(release, tmp_path):
 def test_registry_errors_name_the_problem(tmp_path):
     from vsi100k.sources import find_scans as find_all, get_source, source_of
 
-    with pytest.raises(ConfigError, match=r"unknown source 'arkit'; use one of scannet, scannetpp"):
+    with pytest.raises(ConfigError, match=r"unknown source 'arkit'; use one of arkitscenes, scannet, scannetpp"):
         get_source("arkit")
     (tmp_path / "notes").mkdir()
-    with pytest.raises(SceneError, match=r"notes: notes: not a scan folder of any known source \(scannet, scannetpp\)"):
+    with pytest.raises(SceneError, match=r"notes: notes: not a scan folder of any known source \(arkitscenes, scannet, scannetpp\)"):
         source_of(tmp_path / "notes")
     with pytest.raises(FileNotFoundError, match=r"missing: scenes folder not found"):
         find_all(tmp_path / "missing")

@@ -9,6 +9,13 @@ the truth lies within the measurement tolerance of a rounding edge, a choice gap
 boundary. Near ties are counted and bounded, never silently accepted. Room size is the one
 approximate method (an alpha shape of sampled vertices vs. the exact floor polygon) and has a
 relative tolerance instead.
+
+Every question that carries an exact-geometry answer (`answer_exact`: gravity-aligned boxes for sizes
+and direction centres, closest points of the surfaces for distances, 0 for overlapping solids) is
+checked a second time against the truth's own exact geometry (the yaw boxes the objects were built
+in, the analytic distances between their parts). Generation runs twice: with the default settings
+(ambiguous candidates dropped) and with `keep_ambiguous`, where both answers of every kept
+question, the default one and the exact one, must agree with the checker.
 """
 
 from __future__ import annotations
@@ -32,6 +39,12 @@ ROOM_REL_TOL = 0.02  # alpha shape of 10k sampled vertices vs the exact floor po
 # route planning is re-executed on its free-space map, option by option, in test_route_planning.py.
 CHECKED_TYPES = [name for name, task in TASKS.items() if not task.needs_frames and name != "route_planning"]
 BIG_CAPS = {t: 10_000 for t in TASKS if t != "route_planning"}  # route questions: see above
+# Kept ambiguous, with no tolerance: every number whose two definitions differ at all (an axis-aligned
+# box of a turned object is longer than its gravity-aligned box) is kept and marked ambiguous, so both
+# answers of many questions differ and each must match its own re-computation.
+KEEP_ALL = QuestionConfig(caps=BIG_CAPS, keep_ambiguous=True, ambiguity_tolerance=0.0)
+EXACT_TYPES = ["object_size_estimation", "object_abs_distance", "object_rel_distance", "object_rel_direction_easy",
+               "object_rel_direction_medium", "object_rel_direction_hard"]  # the types with an exact-geometry answer
 
 
 def half_up(value: float, decimals: int) -> float:
@@ -75,6 +88,11 @@ class TruthIndex:
 
     def category_distance_m(self, a, b):
         return min(self.distance_m(i.instance_id, j.instance_id) for i in self.by_category[a] for j in self.by_category[b])
+
+    def yaw_center_xy(self, category):
+        """Centre of the gravity-aligned box the object was built in (exact geometry's direction point)."""
+        obj = self.unique(category)
+        return [float(obj.center[0]), float(obj.center[1])]
 
 
 def ccw_deg(a, b, c):
@@ -189,6 +207,54 @@ def check_question(q, t: TruthIndex, tally: Tally):
                 tally.fail(q, f"truth corners at {[round(a, 1) for a in corner_angles]} deg span sectors")
     else:
         raise AssertionError(f"no checker for {qt}")
+    if "answer_exact" in d:
+        check_exact_answer(q, t, tally)
+
+
+def check_exact_answer(q, t: TruthIndex, tally: Tally):
+    """The question's exact-geometry answer (details "answer_exact") against the truth's exact geometry."""
+    qt, d = q.question_type, q.details
+    key = qt + ":exact"
+    exact = d["answer_exact"]
+    if d["answer_default"] != q.answer or (q.answer_kind == "choice" and d["definition_ambiguous"] != (exact != q.answer)):
+        tally.fail(q, f"details disagree with themselves: {d}")
+    if qt == "object_size_estimation":
+        size_cm = t.unique(d["category"]).size_m * 100  # longest side of the gravity-aligned box
+        if exact == str(int(half_up(size_cm, 0))):
+            tally.agree[key] += 1
+        elif near_rounding_edge(size_cm, 0, SIZE_TOL_CM) and abs(float(exact) - size_cm) <= 0.5 + SIZE_TOL_CM:
+            tally.near_tie[key] += 1
+        else:
+            tally.fail(q, f"exact answer {exact} vs truth gravity-aligned size {size_cm:.2f} cm")
+    elif qt == "object_abs_distance":
+        dist = t.category_distance_m(d["object_1"], d["object_2"])  # closest points of the parts, 0 when touching
+        if exact == f"{half_up(dist, 1):.1f}":
+            tally.agree[key] += 1
+        elif near_rounding_edge(dist, 1, DIST_TOL_M) and abs(float(exact) - dist) <= 0.05 + DIST_TOL_M:
+            tally.near_tie[key] += 1
+        else:
+            tally.fail(q, f"exact answer {exact} vs truth distance {dist:.4f} m")
+    elif qt == "object_rel_distance":
+        words = [o.split(". ", 1)[1] for o in q.options]
+        dist = {w: t.category_distance_m(d["category"], w) for w in words}
+        ranked = sorted(words, key=dist.get)
+        if exact == ranked[0] and dist[ranked[1]] - dist[ranked[0]] > 2 * DIST_TOL_M:
+            tally.agree[key] += 1
+        elif exact in words and dist[exact] - dist[ranked[0]] <= 2 * DIST_TOL_M:
+            tally.near_tie[key] += 1
+        else:
+            tally.fail(q, f"exact answer {exact} vs truth distances {dist}")
+    elif qt in SECTORS:
+        pa, pb, pc = (t.yaw_center_xy(d[k]) for k in ("positioning_object", "orienting_object", "querying_object"))
+        angle = ccw_deg(pa, pb, pc)
+        if exact == sector_of(qt, angle) and clearance_deg(qt, angle) >= ANGLE_TOL_DEG:
+            tally.agree[key] += 1
+        elif clearance_deg(qt, angle) < ANGLE_TOL_DEG:
+            tally.near_tie[key] += 1
+        else:
+            tally.fail(q, f"exact answer {exact} vs truth angle {angle:.2f} deg of the yaw-box centres -> {sector_of(qt, angle)}")
+    else:
+        raise AssertionError(f"no exact-geometry checker for {qt}")
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +264,7 @@ def checked(synthetic_root):
     from vsi100k.synth.truth import read_truth
 
     facts_cfg = FactsConfig(box_method="axis_aligned", distance_method="closest_points")
-    tally = Tally()
+    tally, kept_tally = Tally(), Tally()
     per_scene = []
     scene_dirs = find_scenes(synthetic_root)
     assert len(scene_dirs) == 20
@@ -211,25 +277,51 @@ def checked(synthetic_root):
         assert skips[("obj_appearance_order", "no_colour_stream")] == 1
         for q in questions:
             check_question(q, index, tally)
-        per_scene.append((truth, index, questions))
-    return tally, per_scene
+        kept, _ = generate_questions(facts, KEEP_ALL, has_frames=False)
+        for q in kept:
+            check_question(q, index, kept_tally)
+        per_scene.append((truth, index, questions, kept))
+    return tally, kept_tally, per_scene
 
 
 @pytest.mark.slow
 def test_every_generated_answer_matches_the_truth(checked):
-    tally, per_scene = checked
+    tally, _, per_scene = checked
     print("\nchecker agree:", dict(tally.agree), "near ties:", dict(tally.near_tie))
     assert not tally.failures, "\n".join(tally.failures[:20])
     for qtype in CHECKED_TYPES:
         assert tally.agree[qtype] > 0, f"no {qtype} question in 20 synthetic scenes"
         assert tally.near_tie[qtype] <= 0.05 * (tally.agree[qtype] + tally.near_tie[qtype]), qtype
+    for qtype in EXACT_TYPES:  # every kept question's exact-geometry answer, checked on its own
+        key = qtype + ":exact"
+        asked = sum(q.question_type == qtype for *_, questions, _ in per_scene for q in questions)
+        assert tally.agree[key] + tally.near_tie[key] == asked > 0, qtype
+        assert tally.near_tie[key] <= 0.05 * asked, qtype
+
+
+@pytest.mark.slow
+def test_kept_ambiguous_questions_have_both_answers_right(checked):
+    """With keep_ambiguous, both the default and the exact answer of every question agree with the
+    checker, including the questions whose two answers differ."""
+    _, tally, per_scene = checked
+    print("\nkeep_ambiguous agree:", dict(tally.agree), "near ties:", dict(tally.near_tie))
+    assert not tally.failures, "\n".join(tally.failures[:20])
+    differ = Counter(q.question_type for *_, kept in per_scene for q in kept
+                     if q.details.get("definition_ambiguous") and q.details["answer_exact"] != q.answer)
+    print("questions whose two answers differ:", dict(differ))
+    assert sum(differ.values()) >= 5, "too few questions whose answers differ: the check would prove little"
+    for qtype in EXACT_TYPES:
+        key = qtype + ":exact"
+        asked = sum(q.question_type == qtype for *_, kept in per_scene for q in kept)
+        assert tally.agree[key] + tally.near_tie[key] == asked, qtype
+        assert tally.near_tie[qtype] + tally.near_tie[key] <= 0.05 * asked, qtype
 
 
 @pytest.mark.slow
 def test_every_truth_candidate_is_asked(checked):
     """Counting and size are exhaustive with large caps: the facts lost no category of the truth."""
-    _, per_scene = checked
-    for truth, index, questions in per_scene:
+    *_, per_scene = checked
+    for truth, index, questions, _ in per_scene:
         counted = {q.details["category"] for q in questions if q.question_type == "object_counting"}
         assert counted == {c for c, objs in index.by_category.items() if len(objs) >= 2}, truth.scene_id
         sized = {q.details["category"] for q in questions if q.question_type == "object_size_estimation"}

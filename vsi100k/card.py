@@ -38,7 +38,10 @@ LEAKAGE_RULE = (
     "The 88 ScanNet scenes of VSI-Bench all come from ScanNet's official validation split. A `train` "
     "split of this dataset holds only scenes of `scannetv2_train.txt`, and never a scene of "
     "`scannetv2_val.txt` or any other scan of the same room (same `sceneXXXX` prefix), so a model "
-    "trained on it can be evaluated on VSI-Bench without leakage."
+    "trained on it can be evaluated on VSI-Bench without leakage. The same holds per source for "
+    "VSI-Bench's ScanNet++ and ARKitScenes scenes, which come from those datasets' validation splits: "
+    "a `train` split never takes a scene of ScanNet++'s `nvs_sem_val.txt`, nor an ARKitScenes video of "
+    "the `Validation` fold or of the same visit (room) as one."
 )
 
 

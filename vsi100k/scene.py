@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from vsi100k.geometry.box import Box
 
 _NAME_LIST_LIMIT = 20  # names listed in a fault summary before it says "..."
 
@@ -143,6 +146,9 @@ class Scene:
     objects: the resolved objects every stage uses (see `resolve_objects`); resolved from
         `seg_groups` without a label-table check when not given.
     annotation_faults: what that resolution fixed (set together with `objects`).
+    annotated_boxes: for sources whose objects are annotated as oriented boxes (ARKitScenes):
+        segGroup objectId -> its `Box` in the aligned frame (z up, metres); the facts use these
+        boxes instead of boxes fitted to vertices. None for vertex-annotated sources.
     """
 
     scene_id: str
@@ -158,6 +164,7 @@ class Scene:
     video_path: Path | None = None
     objects: tuple[SceneObject, ...] | None = None
     annotation_faults: AnnotationFaults | None = None
+    annotated_boxes: Mapping[int, "Box"] | None = None
 
     def __post_init__(self) -> None:
         if self.objects is None or self.annotation_faults is None:

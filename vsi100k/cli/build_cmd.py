@@ -36,6 +36,13 @@ def stage_configs(*, seed, mix, frames, frame_width, frame_height, visibility, b
     }
 
 
+def source_names(values: list[str] | None) -> tuple[str, ...] | None:
+    """`--source` values (repeated and/or comma lists) as one tuple of names; None when not given."""
+    if not values:
+        return None
+    return tuple(name.strip() for value in values for name in value.split(",") if name.strip())
+
+
 def build(
     scenes: Annotated[
         Optional[Path],
@@ -64,6 +71,9 @@ def build(
     max_scenes: MaxScenesOption = None,
     require_frames: RequireFramesOption = False,
     keep_ambiguous: KeepAmbiguousOption = False,
+    source: Annotated[Optional[list[str]], typer.Option(
+        "--source", help="Build only the scans of this source (scannet, scannetpp, arkitscenes); repeatable or "
+                         "a comma list. Default: every source found in --scenes.")] = None,
     demo_scenes: Annotated[int, typer.Option(min=1, help="Synthetic scans of the built-in demo (without --scenes).")] = 6,
     demo_stream_frames: Annotated[int, typer.Option(min=1, help="Rendered RGB-D frames per synthetic demo scan.")] = 48,
     cache_dir: CacheOption = None,
@@ -85,6 +95,8 @@ def build(
       vsi100k build --scenes /data/scannet --out ./vsi16 --frames 16 --mix vsibench --overwrite
 
       vsi100k build --scenes /shared/scannet --out /shared/vsi100k --executor ray --ray-address auto
+
+      vsi100k build --scenes /data/mixed --out ./arkit-only --source arkitscenes
     """
     from vsi100k.pipeline.config import BuildConfig
 
@@ -109,7 +121,8 @@ def build(
             from vsi100k.pipeline.run import run_build
 
             cfg = BuildConfig(scenes_dir=scenes, out_dir=out, overwrite=overwrite,
-                              cache_dir=cache_dir / "build" if cache_dir else None, **configs)
+                              cache_dir=cache_dir / "build" if cache_dir else None,
+                              sources=source_names(source), **configs)
             result = run_build(cfg, progress=progress)
     except LIBRARY_ERRORS as error:
         fail(error)

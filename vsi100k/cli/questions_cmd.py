@@ -23,7 +23,8 @@ def questions(
         Optional[Path],
         typer.Option(
             exists=True, file_okay=False, dir_okay=True,
-            help="Folder with scannetv2_train.txt / scannetv2_val.txt (/ _test.txt) for split assignment and the leakage guard.",
+            help="Folder with the sources' split lists (ScanNet's scannetv2_*.txt, ScanNet++'s splits/, "
+                 "ARKitScenes' csv) for split assignment and the leakage guard.",
         ),
     ] = None,
     split: SplitOption = None,
@@ -52,14 +53,18 @@ def questions(
     console = Console(stderr=True)
     try:
         cfg = QuestionConfig(seed=seed, mix=mix.value, keep_ambiguous=keep_ambiguous)
-        lists = {}
+        lists: dict[str, str] = {}
+        rooms: dict[str, str] = {}
         if split_lists is not None:
-            from vsi100k.scannet import read_split_lists
+            from vsi100k.sources import SOURCES, scene_rooms
 
-            lists = read_split_lists(split_lists)
+            for source in SOURCES.values():
+                lists.update(source.split_lists(split_lists))
+            rooms = scene_rooms(split_lists)
             if not lists:
-                raise FileNotFoundError(f"{split_lists}: no scannetv2_train.txt / scannetv2_val.txt / scannetv2_test.txt found")
-        guard = SplitGuard(lists, allow_val_in_train=allow_val_in_train)
+                raise FileNotFoundError(f"{split_lists}: no split lists found (ScanNet's scannetv2_train.txt / "
+                                        "scannetv2_val.txt / scannetv2_test.txt, ScanNet++'s splits/, ARKitScenes' csv)")
+        guard = SplitGuard(lists, allow_val_in_train=allow_val_in_train, scene_rooms=rooms)
         n_files = len(list(facts.glob(FACTS_GLOB)))
         report_path = report or out.with_name(out.name.removesuffix(".jsonl") + ".report.json")
         with Progress(console=console, transient=True) as progress:

@@ -39,7 +39,8 @@ def synth(
     ] = None,
     source: Annotated[
         str, typer.Option(help="Layout written: scannet (ScanNet v2) | scannetpp (ScanNet++'s release layout; "
-                               "clean profile only).")
+                               "clean profile only) | arkitscenes (ARKitScenes' 3DOD release layout with oriented "
+                               "boxes; clean profile only).")
     ] = "scannet",
     scannet_size: Annotated[
         bool, typer.Option("--scannet-size", help="Scan profile at ScanNet's sizes: 1296x968 colour, 640x480 depth, "
@@ -63,15 +64,19 @@ def synth(
       vsi100k synth --out scans --scenes 6 --realism scan
 
       vsi100k synth --out scannetpp --scenes 4 --source scannetpp
+
+      vsi100k synth --out arkitscenes --scenes 4 --source arkitscenes
     """
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from vsi100k.synth.arkitscenes_writer import iter_generate_arkitscenes_scenes
     from vsi100k.synth.scannetpp_writer import iter_generate_scannetpp_scenes
     from vsi100k.synth.writer import REALISMS, SynthConfig, iter_generate_scenes, scan_profile
 
-    writers = {"scannet": iter_generate_scenes, "scannetpp": iter_generate_scannetpp_scenes}
+    writers = {"scannet": iter_generate_scenes, "scannetpp": iter_generate_scannetpp_scenes,
+               "arkitscenes": iter_generate_arkitscenes_scenes}
 
     console = Console(stderr=True, soft_wrap=True)
     try:

@@ -14,7 +14,7 @@ SPLITS = ("train", "validation", "test")
 ALL_CONFIG = "all"
 FRAMES_CONFIG = "frames"
 ANSWER_KINDS = ("choice", "number")
-FRAME_SOURCES = ("sens", "mp4")
+FRAME_SOURCES = ("sens", "mp4", "images")
 
 QUESTION_COLUMNS = (
     "id", "dataset", "scene_name", "question_type", "question", "options", "ground_truth", "answer",

@@ -122,8 +122,19 @@ def extract_facts(scene: Scene, cfg: FactsConfig | None = None, vocabulary: Voca
     point_sets: list[np.ndarray] = []
     empty: list[str] = []
     few: list[str] = []
+    annotated = scene.annotated_boxes
     for obj in scene.objects:
         index = obj.vertex_indices
+        if annotated is not None and obj.object_id in annotated:
+            objects.append(ObjectFacts(
+                instance_id=obj.instance_id,
+                raw_label=obj.label,
+                category=vocabulary.category_for(obj.label),
+                vertex_count=int(len(index)),
+                boxes=annotated_box_methods(annotated[obj.object_id]),
+            ))
+            point_sets.append(vertices[index])
+            continue
         if len(index) == 0:
             empty.append(f"{obj.group_ids[0]} ({obj.label!r})")
             continue
@@ -143,7 +154,10 @@ def extract_facts(scene: Scene, cfg: FactsConfig | None = None, vocabulary: Voca
         notes.append(f"skipped {len(empty)} segGroups with no vertices: {_listing(empty)}")
     if few:
         notes.append(f"{len(few)} objects have fewer than 4 vertices (flat boxes): {_listing(few)}")
-    distances, exact, overlapping = _pair_distances(objects, point_sets, cfg)
+    if annotated is not None:
+        distances, exact, overlapping = _box_pair_distances(objects, cfg)
+    else:
+        distances, exact, overlapping = _pair_distances(objects, point_sets, cfg)
     room = _room(vertices, cfg)
     return SceneFacts(
         scene_id=scene.scene_id,
@@ -213,6 +227,53 @@ def _pair_distances(
     return (
         {key: float(matrix[a, b]) for key, a, b in pairs},
         {key: float(exact[a, b]) for key, a, b in pairs},
+        tuple(sorted(key for key, a, b in pairs if overlaps[a, b])),
+    )
+
+
+YAW_ONLY_TOLERANCE = 1e-6  # |z component| of a horizontal axis (and 1 - |z| of the vertical one) of a yaw-only box
+
+
+def annotated_box_methods(box: Box) -> dict[str, Box]:
+    """The three boxes of an object annotated as an oriented box (`Scene.annotated_boxes`):
+    "oriented" = the box itself; "gravity_aligned" = the box when its rotation is a yaw only
+    (one axis within YAW_ONLY_TOLERANCE of vertical), else the yaw-only box around its 8 corners;
+    "axis_aligned" = the axis-aligned box of its corners."""
+    rotation = np.asarray(box.rotation, dtype=np.float64)
+    vertical = np.abs(rotation[2, :])
+    yaw_only = bool(np.sum(vertical > 1 - YAW_ONLY_TOLERANCE) == 1 and np.sum(vertical < YAW_ONLY_TOLERANCE) == 2)
+    corners = box.corners()
+    return {
+        "oriented": box,
+        "axis_aligned": box_geometry.box_from_points(corners, "axis_aligned"),
+        "gravity_aligned": box if yaw_only else box_geometry.box_from_points(corners, "gravity_aligned"),
+    }
+
+
+def _box_pair_distances(
+    objects: list[ObjectFacts], cfg: FactsConfig
+) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], float], tuple[tuple[int, int], ...]]:
+    """`_pair_distances` for objects annotated as boxes: the exact distance (and "closest_points")
+    is the distance between the two solid annotated boxes; overlapping solids are 0 apart."""
+    from vsi100k.geometry import box_distance
+
+    chosen = [k for k, obj in enumerate(objects) if obj.category is not None]
+    if len(chosen) < 2:
+        return {}, {}, ()
+    solid, overlaps = box_distance.box_distance_matrix([objects[k].boxes["oriented"] for k in chosen])
+    boxes: list[Box] = [objects[k].boxes[cfg.box_method] for k in chosen]
+    if cfg.distance_method == "box_grid":
+        matrix = distance_geometry.box_grid_distances(boxes, cfg.grid_step_m)
+    elif cfg.distance_method == "closest_points":
+        matrix = solid
+    else:
+        matrix = distance_geometry.center_distances(boxes)
+    ids = [objects[k].instance_id for k in chosen]
+    rows, cols = np.triu_indices(len(chosen), k=1)
+    pairs = [((ids[a], ids[b]), a, b) for a, b in zip(rows.tolist(), cols.tolist())]
+    return (
+        {key: float(matrix[a, b]) for key, a, b in pairs},
+        {key: float(solid[a, b]) for key, a, b in pairs},
         tuple(sorted(key for key, a, b in pairs if overlaps[a, b])),
     )
 

@@ -1,4 +1,4 @@
-"""JPEG encode/decode and aspect-keeping resize of single RGB frames (Pillow)."""
+"""JPEG encode/decode, image-file reading and aspect-keeping resize of single RGB frames (Pillow)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,18 @@ def decode_jpeg(payload: bytes, scene_id: str = "?", path=None, what: str = "col
             return np.asarray(image.convert("RGB"))
     except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError... on corrupt data
         raise SceneError(scene_id, path, f"corrupt {what} ({type(exc).__name__}: {exc})") from None
+
+
+def read_rgb_file(path, scene_id: str = "?", what: str = "colour frame") -> np.ndarray:
+    """(H, W, 3) uint8 RGB of an image file (PNG, JPEG, ...); SceneError naming the file when it is
+    missing or cannot be decoded."""
+    from pathlib import Path
+
+    try:
+        payload = Path(path).read_bytes()
+    except OSError as exc:
+        raise SceneError(scene_id, path, f"cannot read {what} ({type(exc).__name__}: {exc.strerror})") from None
+    return decode_jpeg(payload, scene_id, path, what)
 
 
 def encode_jpeg(rgb: np.ndarray, quality: int) -> bytes:

@@ -30,7 +30,7 @@ class SampledFrames:
     """
 
     scene_id: str
-    source: str  # "sens" or "video"
+    source: str  # "sens", "video" or "images" (an image folder)
     source_name: str  # file name of the stream, e.g. scene0000_00.sens
     total_frames: int
     indices: np.ndarray

@@ -1,8 +1,10 @@
-"""Pick a scan's colour stream (`.sens` first, else mp4) and sample its frames.
+"""Pick a scan's colour stream (`.sens` first, else mp4, else an image folder) and sample its frames.
 
 ScanNet scans: `.sens`, or an mp4 with an optional `pose/` folder and `intrinsic_color.txt`.
 ScanNet++ scans: the iPhone video with its camera file (`pose_intrinsic_imu.json`: per video frame
 an aligned camera-to-world pose and a 3x3 intrinsic matrix for the video's own frame size).
+ARKitScenes scans: the `<video_id>_frames/` folder of `lowres_wide` PNGs with per-frame pincams
+and the `lowres_wide.traj` poses (`vsi100k.arkitscenes.camera`).
 """
 
 from __future__ import annotations
@@ -21,18 +23,20 @@ from vsi100k.frames.video import iter_video_rgb, sample_video
 from vsi100k.scene import Scene
 
 INTRINSIC_NAMES = ("intrinsic_color.txt", "intrinsic/intrinsic_color.txt")
+NO_STREAM = "no .sens or .mp4 colour stream to sample frames from (nor a lowres_wide image folder)"
 
 
 @dataclass(frozen=True)
 class StreamLocation:
     """Where a scan's colour stream lies, known without loading the scan (cache keys are computed
-    from it before any mesh is read). sens_path / video_path: None when absent."""
+    from it before any mesh is read). sens_path / video_path / frames_dir: None when absent."""
 
     scene_id: str
     directory: Path
     sens_path: Path | None
     video_path: Path | None
     camera_path: Path | None = None  # ScanNet++'s per-frame camera file, when the scan has one
+    frames_dir: Path | None = None  # ARKitScenes' `<video_id>_frames` folder, when it holds lowres_wide
 
     @classmethod
     def of_scan(cls, scene_dir: Path) -> "StreamLocation":
@@ -43,16 +47,44 @@ class StreamLocation:
             pp = ScanppFiles(Path(scene_dir))
             return cls(pp.scene_id, Path(scene_dir), None, pp.video if pp.video.is_file() else None,
                        pp.camera if pp.camera.is_file() else None)
+        folder = _arkit_frames_dir(Path(scene_dir))
+        if folder is not None or _is_arkit_scan(Path(scene_dir)):
+            return cls(Path(scene_dir).name, Path(scene_dir), None, None, None, folder)
         files = ScanFiles(Path(scene_dir), Path(scene_dir).name)
         return cls(files.scene_id, Path(scene_dir), files.sens if files.sens.is_file() else None,
                    files.video if files.video.is_file() else None)
 
     @property
     def has_stream(self) -> bool:
-        return self.sens_path is not None or self.video_path is not None
+        return self.sens_path is not None or self.video_path is not None or self.frames_dir is not None
 
 
 Located = Union[Scene, StreamLocation]  # both carry scene_id, directory, sens_path, video_path
+
+
+def _is_arkit_scan(folder: Path) -> bool:
+    from vsi100k.arkitscenes.files import is_scan
+
+    return is_scan(folder)
+
+
+def _arkit_frames_dir(folder: Path) -> Path | None:
+    """`<video_id>_frames` of an ARKitScenes scan whose `lowres_wide` folder exists, else None."""
+    from vsi100k.arkitscenes.files import ArkitFiles
+
+    if not _is_arkit_scan(folder):
+        return None
+    files = ArkitFiles(folder)
+    return files.frames_dir if files.images_dir.is_dir() else None
+
+
+def image_folder(scene: Located) -> Path | None:
+    """The ARKitScenes `<video_id>_frames` folder a scan's frames come from, or None (other sources)."""
+    if isinstance(scene, StreamLocation):
+        return scene.frames_dir
+    if scene.sens_path is not None or scene.video_path is not None:
+        return None
+    return _arkit_frames_dir(Path(scene.directory))
 
 
 def camera_file(scene: Located) -> Path | None:
@@ -69,16 +101,22 @@ def camera_file(scene: Located) -> Path | None:
 
 def stream_files(scene: Located) -> list[Path]:
     """The files frames are read from: the `.sens`, or the mp4 plus its intrinsics or camera file
-    (the pose folder, when used, is listed by `pose_folder`)."""
+    (the pose folder, when used, is listed by `pose_folder`), or an image folder's traj file,
+    intrinsics folder and images folder (those present; folders are fingerprinted by their listing)."""
     if scene.sens_path is not None:
         return [Path(scene.sens_path)]
+    frames_dir = image_folder(scene)
+    if frames_dir is not None:
+        from vsi100k.arkitscenes.files import IMAGES_DIR, INTRINSICS_DIR, TRAJ_NAME
+
+        return [p for p in (frames_dir / TRAJ_NAME, frames_dir / INTRINSICS_DIR, frames_dir / IMAGES_DIR) if p.exists()]
     cameras = camera_file(scene)
     if scene.video_path is not None and cameras is not None:
         return [Path(scene.video_path), cameras]
     if scene.video_path is not None:
         intrinsic = intrinsic_file(scene)
         return [Path(scene.video_path)] + ([intrinsic] if intrinsic is not None else [])
-    raise SceneError(scene.scene_id, scene.directory, "no .sens or .mp4 colour stream to sample frames from")
+    raise SceneError(scene.scene_id, scene.directory, NO_STREAM)
 
 
 def pose_folder(scene: Located) -> Path | None:
@@ -125,7 +163,12 @@ def sample_scene_frames(scene: Scene, cfg: FramesConfig, *, opener: Opener | Non
             pose_dir=pose_folder(scene), intrinsic_path=intrinsic_file(scene),
             intrinsic_size=_metadata_color_size(scene),
         )
-    raise SceneError(scene.scene_id, scene.directory, "no .sens or .mp4 colour stream to sample frames from")
+    frames_dir = image_folder(scene)
+    if frames_dir is not None:
+        from vsi100k.frames.image_folder import sample_image_folder
+
+        return sample_image_folder(frames_dir, _video_id(scene), scene.scene_id, cfg)
+    raise SceneError(scene.scene_id, scene.directory, NO_STREAM)
 
 
 def sample_iphone_video(video: Path, cameras: Path, scene_id: str, cfg: FramesConfig) -> SampledFrames:
@@ -177,4 +220,16 @@ def iter_scene_rgb(scene: Scene) -> Iterator[np.ndarray]:
         return iter_sens_rgb(Path(scene.sens_path), scene.scene_id)
     if scene.video_path is not None:
         return iter_video_rgb(Path(scene.video_path), scene.scene_id)
-    raise SceneError(scene.scene_id, scene.directory, "no .sens or .mp4 colour stream to sample frames from")
+    frames_dir = image_folder(scene)
+    if frames_dir is not None:
+        from vsi100k.frames.image_folder import iter_image_folder_rgb
+
+        return iter_image_folder_rgb(frames_dir, _video_id(scene), scene.scene_id)
+    raise SceneError(scene.scene_id, scene.directory, NO_STREAM)
+
+
+def _video_id(scene: Located) -> str:
+    """The ARKitScenes video id of a scan: its folder's name (frame files are named after it)."""
+    from vsi100k.arkitscenes.files import ArkitFiles
+
+    return ArkitFiles(Path(scene.directory)).scene_id

@@ -1,7 +1,9 @@
 """Write a dataset folder from the build cache alone, in scan order: facts, shards, report, card.
 
 Because only cached results are read, an interrupted build resumes to the same bytes and the
-executor that computed them does not matter.
+executor that computed them does not matter. Once every scan's questions are known, the build-wide
+passes run (`final_rows`: the answer-share cap, then the letter pass); they rewrite the rows written,
+never the cached per-scan results.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from vsi100k.pipeline.config import BuildConfig
 from vsi100k.pipeline.plan import build_id
 from vsi100k.pipeline.report import make_report, write_report
 from vsi100k.pipeline.stages import ScanJob, ScanSummary
+from vsi100k.tasks.answer_cap import SKIP_REASON as ANSWER_CAP_REASON
 
 
 def _unprocessed(job: ScanJob, summaries: dict[str, ScanSummary]) -> str:
@@ -42,6 +45,23 @@ def collect(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSumm
         else:
             entries[job.scene_id] = entry
     return entries, failed
+
+
+def final_rows(rows_by_split: dict[str, list[dict]], seed: int) -> tuple[dict[str, list[dict]], Counter]:
+    """The build's question rows after the build-wide passes, split by split in the same order: the
+    answer-share cap (`vsi100k.tasks.answer_cap`) drops over-represented answers, then the letter
+    pass balances correct letters. Returns (rows, Counter question type -> rows dropped by the cap)."""
+    from vsi100k.tasks.answer_cap import capped_indices
+    from vsi100k.tasks.common import balance_letters
+
+    flat = [(split, row) for split, rows in rows_by_split.items() for row in rows]
+    kept, dropped = capped_indices([row for _, row in flat], seed, [split for split, _ in flat])
+    flat = [flat[k] for k in kept]
+    balanced = balance_letters([row for _, row in flat], seed, [split for split, _ in flat])
+    out: dict[str, list[dict]] = {split: [] for split in rows_by_split}
+    for (split, _), row in zip(flat, balanced):
+        out[split].append(row)
+    return out, dropped
 
 
 def write_facts(target: Path, facts_by_scene: dict[str, dict]) -> None:
@@ -76,6 +96,9 @@ def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSum
         questions.setdefault(split, []).extend(entry.result["questions"])
         for qtype, reason, n in entry.result["skips"]:
             skipped.setdefault(qtype, Counter())[reason] += n
+    questions, capped = final_rows(questions, cfg.questions.seed)
+    for qtype, n in capped.items():
+        skipped.setdefault(qtype, Counter())[ANSWER_CAP_REASON] += n
 
     def frame_rows(split: str) -> Iterator[dict]:
         for scene_id, entry in entries.items():
@@ -104,6 +127,7 @@ def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSum
         overridden_scenes=[s for s in scene_splits if jobs_by_id[s].leakage_override],
         scenes_without_frames=[s for s, entry in entries.items() if not entry.has_frames],
         annotation_faults={s: entry.result["facts"].get("extra", {}).get("annotation_faults") for s, entry in entries.items()},
+        scene_sources={s: jobs_by_id[s].source for s in scene_splits},
     )
     write_report(target, report)
     write_card(target, report)

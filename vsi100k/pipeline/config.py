@@ -50,6 +50,8 @@ class BuildConfig:
     max_scenes: build only the first N scans (sorted by id); None = all.
     require_frames: a scan without a colour stream fails instead of yielding frame-free questions.
     overwrite: replace a previous vsi100k build in `out_dir`.
+    sources: build only the scans of these sources (`dataset` names, e.g. ("arkitscenes",));
+        None = every registered source found in `scenes_dir`.
     """
 
     scenes_dir: Path
@@ -66,6 +68,7 @@ class BuildConfig:
     max_scenes: int | None = None
     require_frames: bool = False
     overwrite: bool = False
+    sources: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scenes_dir", Path(self.scenes_dir))
@@ -82,6 +85,15 @@ class BuildConfig:
             raise ConfigError(f"split={self.split!r}: choose one of {', '.join(SPLIT_CHOICES)} (or leave it unset)")
         if self.max_scenes is not None and self.max_scenes < 1:
             raise ConfigError(f"max_scenes={self.max_scenes}: use a positive number, or leave it unset for all scenes")
+        if self.sources is not None:
+            from vsi100k.sources import get_source
+
+            names = tuple(dict.fromkeys(str(name).strip() for name in self.sources))
+            if not names:
+                raise ConfigError("sources is empty: name at least one source, or leave it unset for all")
+            for name in names:
+                get_source(name)  # ConfigError listing the valid names
+            object.__setattr__(self, "sources", names)
         if self.out_dir.resolve() == self.scenes_dir.resolve():
             raise ConfigError(f"out_dir {self.out_dir} is the scenes folder; write the dataset to another folder")
 
@@ -99,7 +111,7 @@ class BuildConfig:
             "allow_val_in_train": self.allow_val_in_train,
             "max_scenes": self.max_scenes,
             "require_frames": self.require_frames,
-        }
+        } | ({"sources": list(self.sources)} if self.sources is not None else {})
 
     def command(self, *, demo_scenes: int | None = None, demo_stream_frames: int | None = None) -> str:
         """The `vsi100k build` command line that reproduces this output, every setting spelled out
@@ -129,6 +141,8 @@ class BuildConfig:
             parts += ["--max-scenes", str(self.max_scenes)]
         if self.require_frames:
             parts.append("--require-frames")
+        for name in self.sources or ():
+            parts += ["--source", name]
         if q.keep_ambiguous:
             parts.append("--keep-ambiguous")
         return shlex.join(parts)

@@ -23,6 +23,11 @@ DEMO_SEED = 0
 DEMO_STREAM_FRAMES = 48  # rendered RGB-D frames per synthetic scan (rendering is the demo's main cost)
 DEMO_FRAME_INTERVAL_US = 1_000_000  # one rendered frame per second: a 48 s walk, long enough for
 # first appearances at least 1 s apart (appearance-order questions)
+DEMO_MIN_CATEGORIES = 6  # every demo room holds at least 6 categories: four-category questions
+# (appearance order, relative distance) need 4, and a few more give orders whose first appearances
+# are far enough apart (a small bathroom with a door, a mirror and a trash bin gives none)
+DEMO_START_HEADING = "widest_gap"  # each walk starts looking away from the furniture, so objects come
+# into view one after another as the camera turns instead of several sharing the first frame
 DEMO_MIX = "vsibench"  # all eight VSI-Bench tasks, appearance order and route planning included
 READY_FILE = "demo-scenes.json"
 
@@ -34,7 +39,8 @@ def demo_root(cache_dir: Path | None = None) -> Path:
 
 def scenes_folder(n_scenes: int, seed: int, stream_frames: int, cache_dir: Path | None = None) -> Path:
     """Where the demo's synthetic scans for these settings live (under `demo_root`)."""
-    return demo_root(cache_dir) / f"scenes-n{n_scenes}-seed{seed}-f{stream_frames}-i{DEMO_FRAME_INTERVAL_US}"
+    return demo_root(cache_dir) / (f"scenes-n{n_scenes}-seed{seed}-f{stream_frames}-i{DEMO_FRAME_INTERVAL_US}"
+                                   f"-c{DEMO_MIN_CATEGORIES}-{DEMO_START_HEADING}")
 
 
 def ensure_demo_scenes(
@@ -45,6 +51,7 @@ def ensure_demo_scenes(
     generated on first use (into a temporary folder renamed when complete, so an interrupted
     generation is redone, never half-used). progress: show a bar (rich, stderr) while generating."""
     from vsi100k.synth import SynthConfig, iter_generate_scenes
+    from vsi100k.synth.layout import LayoutConfig
     from vsi100k.synth.trajectory import TrajectoryConfig
 
     if n_scenes < 1:
@@ -58,8 +65,9 @@ def ensure_demo_scenes(
             shutil.rmtree(stale, ignore_errors=True)
     tmp = folder.with_name(folder.name + f".tmp-{os.getpid()}")
     tmp.mkdir()
-    walk = TrajectoryConfig(frame_interval_us=DEMO_FRAME_INTERVAL_US)
-    scenes = iter_generate_scenes(tmp, n_scenes, seed, SynthConfig(n_frames=stream_frames, trajectory=walk))
+    walk = TrajectoryConfig(frame_interval_us=DEMO_FRAME_INTERVAL_US, start_heading=DEMO_START_HEADING)
+    rooms = LayoutConfig(min_categories=DEMO_MIN_CATEGORIES)
+    scenes = iter_generate_scenes(tmp, n_scenes, seed, SynthConfig(n_frames=stream_frames, trajectory=walk, layout=rooms))
     if progress:
         from rich.console import Console
         from rich.progress import track

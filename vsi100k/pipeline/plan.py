@@ -1,7 +1,7 @@
 """Plan a build: find the scans, assign splits under the leakage guard, compute every cache key.
 
-Scans are found through the source registry (`vsi100k.sources`): a scenes folder may mix ScanNet
-and ScanNet++ scans; each source's split lists feed one leakage guard.
+Scans are found through the source registry (`vsi100k.sources`): a scenes folder may mix ScanNet,
+ScanNet++ and ARKitScenes scans; each source's split lists and rooms feed one leakage guard.
 
 Keys are computed from file fingerprints (names, sizes, modification times), so planning reads no
 mesh and no stream; see `vsi100k.pipeline.cache` for what each key covers.
@@ -70,14 +70,15 @@ def plan_jobs(cfg: BuildConfig) -> list[ScanJob]:
     Raises FileNotFoundError when the folder holds no scan and LeakageRefused when any scan would
     put val data into train without `allow_val_in_train`.
     """
-    from vsi100k.sources import SOURCES, find_scans
+    from vsi100k.sources import SOURCES, find_scans, scene_rooms
     from vsi100k.tasks.leakage import LeakageError, SplitGuard
 
-    scans = find_scans(cfg.scenes_dir)
+    scans = find_scans(cfg.scenes_dir, cfg.sources)
     if not scans:
         raise FileNotFoundError(
             f"{cfg.scenes_dir}: no scan folders (expected <root>/sceneXXXX_YY/ or <root>/scans/sceneXXXX_YY/, "
-            "or ScanNet++ scenes <root>/<id>/scans/ or <root>/data/<id>/scans/)"
+            "or ScanNet++ scenes <root>/<id>/scans/ or <root>/data/<id>/scans/, "
+            "or ARKitScenes videos <root>/3dod/Training|Validation/<video_id>/<video_id>_3dod_mesh.ply)"
         )
     if cfg.max_scenes is not None:
         scans = scans[: cfg.max_scenes]
@@ -86,19 +87,23 @@ def plan_jobs(cfg: BuildConfig) -> list[ScanJob]:
     for source in SOURCES.values():
         scene_splits.update(source.split_lists(cfg.scenes_dir))
         list_files.extend(source.split_list_files(cfg.scenes_dir))
-    guard = SplitGuard(scene_splits, allow_val_in_train=cfg.allow_val_in_train)
+    sources_of = {folder.name: source.name for source, folder in scans if source.name != "scannet"}
+    guard = SplitGuard(scene_splits, allow_val_in_train=cfg.allow_val_in_train,
+                       scene_rooms=scene_rooms(cfg.scenes_dir), scene_sources=sources_of)
     label_table = find_label_table(cfg.scenes_dir)
     split_lists = _fingerprints(sorted(list_files, key=_list_order))
     questions = {"code": code_version(BUILD_CODE), "settings": cfg.questions.to_json(), "lists": split_lists,
                  "require_frames": cfg.require_frames, "min_pixel_fraction": cfg.frames.min_pixel_fraction}
     jobs: list[ScanJob] = []
     refused: list[str] = []
+    refused_titles: set[str] = set()
     for source, scene_dir in scans:
         scene_id = scene_dir.name
         try:
             decision = guard.assign(scene_id, requested=cfg.split, path=scene_dir)
         except LeakageError as error:
             refused.append(str(error))
+            refused_titles.add(guard.source_title(scene_id))
             continue
         table = label_table if source.name == "scannet" else None  # ScanNet's label table
         facts_key, frames_key, visibility_key = scan_keys(scene_dir, cfg, table, source.name)
@@ -115,8 +120,10 @@ def plan_jobs(cfg: BuildConfig) -> list[ScanJob]:
     if refused:
         shown = "\n".join(f"  - {line}" for line in refused[:10])
         more = f"\n  ... and {len(refused) - 10} more" if len(refused) > 10 else ""
+        titles = sorted(refused_titles, key=lambda title: (title != "ScanNet", title))
+        data = "ScanNet val data" if titles == ["ScanNet"] else f"{'/'.join(titles)} validation data"
         raise LeakageRefused(
-            f"refusing to build: {len(refused)} scene(s) would put ScanNet val data into the train split:\n"
+            f"refusing to build: {len(refused)} scene(s) would put {data} into the train split:\n"
             f"{shown}{more}\nremove them, choose another --split, or pass --allow-val-in-train (the card records it)"
         )
     return jobs

@@ -116,7 +116,7 @@ def frames_stage(scan: _LazyScene, job: ScanJob, cfg: BuildConfig, cache: BuildC
 
     if job.frames_key is None:
         if cfg.require_frames:
-            raise SceneError(job.scene_id, job.scene_dir, "no .sens or .mp4 colour stream (required by --require-frames)")
+            raise SceneError(job.scene_id, job.scene_dir, "no colour stream: no .sens, .mp4 or lowres_wide frames (required by --require-frames)")
         return None
     frames = cache.frames.load_frames(job.scene_id, job.frames_key)
     if frames is None:

@@ -1,4 +1,4 @@
-"""Scan sources (ScanNet, ScanNet++) behind one contract, and the registry that picks one per folder.
+"""Scan sources (ScanNet, ScanNet++, ARKitScenes) behind one contract, and the registry that picks one per folder.
 
 Only the source modules know a source's file names (through its reader package); the pipeline
 asks the registry which source a folder is and calls that source's functions.
@@ -9,11 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from vsi100k.errors import ConfigError, SceneError
-from vsi100k.sources import scannet, scannetpp
+from vsi100k.sources import arkitscenes, scannet, scannetpp
 from vsi100k.sources.base import Source
 
-# Detection order matters: a ScanNet++ folder is recognised by its layout before any name rule.
-SOURCES: dict[str, Source] = {source.name: source for source in (scannetpp.SOURCE, scannet.SOURCE)}
+# Detection order matters: ScanNet++ and ARKitScenes folders are recognised by their layout before
+# any name rule.
+SOURCES: dict[str, Source] = {
+    source.name: source for source in (scannetpp.SOURCE, arkitscenes.SOURCE, scannet.SOURCE)
+}
 DEFAULT_SOURCE = "scannet"
 
 
@@ -51,4 +54,13 @@ def find_scans(root: Path, sources: tuple[str, ...] | None = None) -> list[tuple
     return sorted(((source, folder) for folder, source in found.items()), key=lambda item: (item[1].name, str(item[1])))
 
 
-__all__ = ["DEFAULT_SOURCE", "SOURCES", "Source", "find_scans", "get_source", "source_of"]
+def scene_rooms(root: Path) -> dict[str, str]:
+    """scene id -> room for the scans under `root` whose source names rooms (`Source.rooms`)."""
+    rooms: dict[str, str] = {}
+    for source in SOURCES.values():
+        if source.rooms is not None:
+            rooms.update(source.rooms(Path(root)))
+    return rooms
+
+
+__all__ = ["DEFAULT_SOURCE", "SOURCES", "Source", "find_scans", "get_source", "scene_rooms", "source_of"]

@@ -20,25 +20,27 @@ from vsi100k.scene import Scene
 class Source:
     """One scan source.
 
-    name: the `dataset` column value of its rows ("scannet", "scannetpp"), as VSI-Bench writes it.
+    name: the `dataset` column value of its rows ("scannet", "scannetpp", "arkitscenes"), as VSI-Bench
+        writes it.
     is_scan(folder): whether a folder is one scan of this source (by its layout).
     find_scans(root): its scan folders under a scenes folder, sorted by scene id.
     facts_inputs(folder): the files the facts depend on (cache keys fingerprint those that exist);
         the first is the mesh.
-    stream_files(folder): the files frames are read from (empty without a colour stream).
     load(folder, labels=None): the `Scene`; SceneError naming the scene, the file and the problem.
     split_lists(root): scene id -> split ("train" / "validation" / "test") from the source's lists
         found beside the scans; split_list_files(root): those list files.
     vocabulary(): raw label -> category map of the source; None means the project's default
         (ScanNet) vocabulary.
+    rooms(root): scene id -> room for sources whose room is not derived from the scene id
+        (ARKitScenes: the visit of each video); None: `vsi100k.tasks.leakage.room_of`.
     """
 
     name: str
     is_scan: Callable[[Path], bool]
     find_scans: Callable[[Path], list[Path]]
     facts_inputs: Callable[[Path], list[Path]]
-    stream_files: Callable[[Path], list[Path]]
     load: Callable[..., Scene]
     split_lists: Callable[[Path], dict[str, str]]
     split_list_files: Callable[[Path], list[Path]]
     vocabulary: Callable[[], Vocabulary] | None = None
+    rooms: Callable[[Path], dict[str, str]] | None = None

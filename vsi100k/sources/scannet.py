@@ -32,18 +32,6 @@ def facts_inputs(folder: Path) -> list[Path]:
     return [files.mesh, files.segs, files.aggregation, files.meta]
 
 
-def stream_files(folder: Path) -> list[Path]:
-    """The `.sens`, else the mp4 with its intrinsics and pose folder; empty without a stream."""
-    from vsi100k.frames.sources import StreamLocation, pose_folder
-    from vsi100k.frames.sources import stream_files as located_files
-
-    stream = StreamLocation.of_scan(Path(folder))
-    if not stream.has_stream:
-        return []
-    poses = pose_folder(stream)
-    return located_files(stream) + ([poses] if poses is not None else [])
-
-
 def load(folder: Path, labels=None):
     from vsi100k.scannet import load_scene
 
@@ -71,6 +59,6 @@ def split_lists(root: Path) -> dict[str, str]:
 
 SOURCE = Source(
     name="scannet", is_scan=is_scan, find_scans=find_scans, facts_inputs=facts_inputs,
-    stream_files=stream_files, load=load, split_lists=split_lists, split_list_files=split_list_files,
+    load=load, split_lists=split_lists, split_list_files=split_list_files,
     vocabulary=None,
 )

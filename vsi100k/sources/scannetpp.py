@@ -27,14 +27,6 @@ def facts_inputs(folder: Path) -> list[Path]:
     return [files.mesh, files.segments, files.annotation]
 
 
-def stream_files(folder: Path) -> list[Path]:
-    """The iPhone video and its camera file; empty without a video."""
-    from vsi100k.scannetpp import ScanppFiles
-
-    files = ScanppFiles(Path(folder))
-    return [files.video, files.camera] if files.video.is_file() else []
-
-
 def load(folder: Path, labels=None):
     from vsi100k.scannetpp import load_scan
 
@@ -61,6 +53,6 @@ def vocabulary():
 
 SOURCE = Source(
     name="scannetpp", is_scan=is_scan, find_scans=find_scans, facts_inputs=facts_inputs,
-    stream_files=stream_files, load=load, split_lists=split_lists, split_list_files=split_list_files,
+    load=load, split_lists=split_lists, split_list_files=split_list_files,
     vocabulary=vocabulary,
 )

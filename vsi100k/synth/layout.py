@@ -16,12 +16,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vsi100k.errors import ConfigError
 from vsi100k.synth.boxes import YawBox, paired_box_distances, stack_boxes, yaw_rotation
 from vsi100k.synth.catalogue import KINDS, ROOM_TYPES, SHAPES, SUPPORT_GROUPS, FurnitureKind, RoomType
 
 MIN_AREA_M2 = 5.0
 SIDEWAYS_KINDS = ("bed",)
 MAX_AREA_M2 = 80.0
+MAX_LAYOUT_DRAWS = 50  # layouts drawn at most when LayoutConfig.min_categories asks for more categories
+MAX_MIN_CATEGORIES = 12  # rooms rarely hold more distinct categories than this
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,11 @@ class LayoutConfig:
     camera_spot_half_width_m: half side of the square kept free for the camera at the room's middle.
     l_shape_probability: chance that a room big enough (>= 12 m2) is L-shaped.
     max_attempts: placement tries per object before it is left out.
+    min_categories: a furnished room holding fewer distinct question-facing categories is drawn
+        again (room type, room and contents, from the same generator), up to `MAX_LAYOUT_DRAWS`
+        times, keeping the richest draw. 0 (the default) keeps the first draw: the generator is
+        used exactly as without this setting. The demo asks for enough categories to pose
+        four-category questions (appearance order, relative distance) in every room.
     """
 
     min_gap_m: float = 0.05
@@ -40,6 +48,7 @@ class LayoutConfig:
     camera_spot_half_width_m: float = 0.4
     l_shape_probability: float = 0.35
     max_attempts: int = 60
+    min_categories: int = 0
 
     def __post_init__(self) -> None:
         if self.min_gap_m <= 0:
@@ -52,6 +61,9 @@ class LayoutConfig:
             raise ValueError(f"l_shape_probability must be in [0, 1] (got {self.l_shape_probability})")
         if self.max_attempts < 1:
             raise ValueError(f"max_attempts must be >= 1 (got {self.max_attempts})")
+        if (not isinstance(self.min_categories, int) or isinstance(self.min_categories, bool)
+                or not 0 <= self.min_categories <= MAX_MIN_CATEGORIES):
+            raise ConfigError(f"min_categories must be an integer in [0, {MAX_MIN_CATEGORIES}] (got {self.min_categories!r})")
 
 
 @dataclass(frozen=True)
@@ -216,7 +228,25 @@ def _l_room(width: float, depth: float, nw: float, nd: float):
 
 def generate_layout(rng: np.random.Generator, cfg: LayoutConfig = LayoutConfig(),
                     room_type: RoomType | None = None) -> Layout:
-    """A furnished room: picks a room type (unless given), a room, and places its contents."""
+    """A furnished room: picks a room type (unless given), a room, and places its contents; with
+    `cfg.min_categories`, draws again until the room holds that many distinct categories."""
+    best: Layout | None = None
+    for _ in range(MAX_LAYOUT_DRAWS):
+        layout = _draw_layout(rng, cfg, room_type)
+        if best is None or n_categories(layout) > n_categories(best):
+            best = layout
+        if n_categories(best) >= cfg.min_categories:
+            break
+    return best
+
+
+def n_categories(layout: Layout) -> int:
+    """Distinct question-facing categories among the layout's objects."""
+    return len({o.category for o in layout.objects if o.category is not None})
+
+
+def _draw_layout(rng: np.random.Generator, cfg: LayoutConfig, room_type: RoomType | None) -> Layout:
+    """One furnished room (see `generate_layout`)."""
     if room_type is None:
         room_type = ROOM_TYPES[int(rng.integers(len(ROOM_TYPES)))]
     lo, hi = room_type.area_m2

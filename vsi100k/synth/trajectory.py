@@ -17,7 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vsi100k.errors import ConfigError
 from vsi100k.synth.layout import Layout
+
+START_HEADINGS = ("random", "widest_gap")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,12 @@ class TrajectoryConfig:
     clearance_m: minimum distance of the camera path from furniture footprints.
     wall_clearance_m: minimum distance from walls (larger, so that views show more than a wall).
     turns: (min, max) full turns of the heading over the whole video.
+    start_heading: "random" (the default): the first frame looks in a random direction;
+        "widest_gap": it looks into the widest angular gap between the bearings of the objects
+        seen from the start point, so that the first frame shows as few objects as possible and
+        the turning camera then brings them into view one after another (first appearances spread
+        over the video instead of several objects sharing the first frame). The random heading is
+        drawn either way, so the generator's later draws do not depend on this setting.
     """
 
     frame_interval_us: int = 41_667
@@ -37,6 +46,7 @@ class TrajectoryConfig:
     wall_clearance_m: float = 0.6
     turns: tuple[float, float] = (1.1, 1.6)
     grid_m: float = 0.1
+    start_heading: str = "random"
 
     def __post_init__(self) -> None:
         if self.frame_interval_us < 1_000:
@@ -49,6 +59,8 @@ class TrajectoryConfig:
             raise ValueError(f"wall_clearance_m must be in [clearance_m, 1.5] m (got {self.wall_clearance_m})")
         if not 0 < self.turns[0] <= self.turns[1]:
             raise ValueError(f"turns must be (min, max) with 0 < min <= max (got {self.turns})")
+        if self.start_heading not in START_HEADINGS:
+            raise ConfigError(f"start_heading must be one of {', '.join(START_HEADINGS)} (got {self.start_heading!r})")
 
 
 @dataclass(frozen=True)
@@ -177,6 +189,18 @@ def plan_path(layout: Layout, rng: np.random.Generator, cfg: TrajectoryConfig) -
     return points
 
 
+def widest_gap_heading(layout: Layout, start_xy: np.ndarray) -> float:
+    """Heading (radians, from +x counter-clockwise) into the middle of the widest angular gap between
+    the bearings, seen from `start_xy` (2,), of the centres of the layout's categorised objects."""
+    centres = np.array([o.yaw_box().center[:2] for o in layout.objects if o.category is not None], dtype=float)
+    if len(centres) == 0:
+        return 0.0
+    bearings = np.sort(np.arctan2(centres[:, 1] - start_xy[1], centres[:, 0] - start_xy[0]))
+    gaps = np.diff(np.concatenate([bearings, bearings[:1] + 2 * np.pi]))  # gap k: from bearing k to the next
+    k = int(np.argmax(gaps))
+    return float(math.remainder(bearings[k] + gaps[k] / 2, 2 * math.pi))
+
+
 def generate_trajectory(layout: Layout, n_frames: int, rng: np.random.Generator,
                         cfg: TrajectoryConfig = TrajectoryConfig()) -> Trajectory:
     """Camera poses and timestamps of `n_frames` frames moving along a planned path."""
@@ -194,7 +218,10 @@ def generate_trajectory(layout: Layout, n_frames: int, rng: np.random.Generator,
     phase = rng.uniform(0, 2 * np.pi, 4)
     zs = height + 0.03 * np.sin(2 * np.pi * 1.5 * t + phase[0])
     turn_sign = 1.0 if rng.random() < 0.5 else -1.0
-    yaw = (rng.uniform(-np.pi, np.pi) + turn_sign * 2 * np.pi * rng.uniform(*cfg.turns) * t
+    start_yaw = rng.uniform(-np.pi, np.pi)
+    if cfg.start_heading == "widest_gap":  # the first frame (t = 0) looks into the gap, wobble included
+        start_yaw = widest_gap_heading(layout, np.array([xs[0], ys[0]])) - 0.25 * np.sin(phase[1])
+    yaw = (start_yaw + turn_sign * 2 * np.pi * rng.uniform(*cfg.turns) * t
            + 0.25 * np.sin(2 * np.pi * 2.5 * t + phase[1]))
     pitch = -0.33 + 0.15 * np.sin(2 * np.pi * 3.0 * t + phase[2])
     roll = 0.03 * np.sin(2 * np.pi * 2.0 * t + phase[3])

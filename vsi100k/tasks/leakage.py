@@ -1,8 +1,11 @@
-"""Split assignment with the leakage guard: no ScanNet val scene, nor any scan of a val room, in train.
+"""Split assignment with the leakage guard: no val scene, nor any scan of a val room, in train.
 
-VSI-Bench's 88 ScanNet scenes all come from ScanNet's official val split. Scans of one room share
-the `sceneXXXX` prefix (`scene0011_00`, `scene0011_01`), so a train split must exclude every scan
-whose room appears in val, not only the val scans themselves. Putting such a scene into train is
+VSI-Bench's 88 ScanNet scenes all come from ScanNet's official val split, and its ScanNet++ and
+ARKitScenes scenes from those datasets' validation splits. Scans of one room share the `sceneXXXX`
+prefix (`scene0011_00`, `scene0011_01`), so a train split must exclude every scan whose room
+appears in val, not only the val scans themselves. Other sources say what their room is
+(`scene_rooms`: ARKitScenes videos of one visit share a room; a ScanNet++ scene is its own room),
+and messages name each scene's own source (`scene_sources`; ScanNet when not given). Putting such a scene into train is
 refused unless the guard was built with `allow_val_in_train=True`; then the decision is marked
 `leakage_override=True`, which the questions and the build report carry.
 
@@ -24,7 +27,11 @@ _ALIASES = {"val": "validation"}
 
 
 class LeakageError(SceneError):
-    """A scene would put ScanNet val data into a train split."""
+    """A scene would put val data (of ScanNet or another source) into a train split."""
+
+
+# How messages name each source's data; sources not listed are named by their `dataset` value.
+SOURCE_TITLES = {"scannet": "ScanNet", "scannetpp": "ScanNet++", "arkitscenes": "ARKitScenes"}
 
 
 def normalize_split(name: str | None) -> str | None:
@@ -55,10 +62,17 @@ class SplitDecision:
 
 @dataclass(frozen=True)
 class SplitGuard:
-    """ScanNet split lists (scene_id -> split) plus the override flag. An empty guard knows no lists."""
+    """Split lists (scene_id -> split) plus the override flag. An empty guard knows no lists.
+
+    scene_rooms: scene_id -> room for scans whose room is not `room_of(scene_id)` (e.g.
+        ARKitScenes' "visit 382143"). scene_sources: scene_id -> source name (`dataset` value),
+        only for messages; "scannet" when absent.
+    """
 
     scene_splits: Mapping[str, str] = field(default_factory=dict)
     allow_val_in_train: bool = False
+    scene_rooms: Mapping[str, str] = field(default_factory=dict)
+    scene_sources: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         normalized = {}
@@ -69,8 +83,17 @@ class SplitGuard:
                 raise ValueError(f"split lists: {scene_id}: {exc}") from exc
         object.__setattr__(self, "scene_splits", normalized)
         object.__setattr__(
-            self, "_val_rooms", frozenset(room_of(s) for s, split in normalized.items() if split == "validation")
+            self, "_val_rooms", frozenset(self.room(s) for s, split in normalized.items() if split == "validation")
         )
+
+    def room(self, scene_id: str) -> str:
+        """The room of a scene: its source's (`scene_rooms`), else `room_of(scene_id)`."""
+        return self.scene_rooms.get(scene_id) or room_of(scene_id)
+
+    def source_title(self, scene_id: str) -> str:
+        """How messages name the scene's source: "ScanNet", "ScanNet++", "ARKitScenes"."""
+        name = self.scene_sources.get(scene_id, "scannet")
+        return SOURCE_TITLES.get(name, name)
 
     @property
     def val_rooms(self) -> frozenset[str]:
@@ -82,10 +105,12 @@ class SplitGuard:
 
     def val_evidence(self, scene_id: str, facts_split: str | None) -> str | None:
         """Why a scene counts as val data (None when it does not)."""
+        title = self.source_title(scene_id)
+        split_name = "val" if title == "ScanNet" else "validation"
         if self.scene_splits.get(scene_id) == "validation":
-            return "it is listed in the ScanNet val split"
-        if room_of(scene_id) in self.val_rooms:
-            return f"its room {room_of(scene_id)} has scans in the ScanNet val split"
+            return f"it is listed in the {title} {split_name} split"
+        if self.room(scene_id) in self.val_rooms:
+            return f"its room {self.room(scene_id)} has scans in the {title} {split_name} split"
         if normalize_split(facts_split) == "validation":
             return "its facts record the validation split"
         return None
@@ -121,6 +146,7 @@ class SplitGuard:
                 scene_id,
                 path,
                 f"refusing to put this scene in the train split: {evidence}, and VSI-Bench evaluates on "
-                "ScanNet val scenes; drop the scene or pass --allow-val-in-train (the output records the override)",
+                f"{self.source_title(scene_id)} {'val' if self.source_title(scene_id) == 'ScanNet' else 'validation'} "
+                "scenes; drop the scene or pass --allow-val-in-train (the output records the override)",
             )
         return SplitDecision(scene_id, split, source, True, evidence)

@@ -169,3 +169,53 @@ def numeric_options(
         format_number(shown, decimals), [format_number(v, decimals) for v in values], balancer.next_position()
     )
     return NumericOptions(tuple(words), letter, tuple(values), factors)
+
+
+def rebalanced_positions(
+    positions: Sequence[int], n_options: int, rng: np.random.Generator, extras: list[int] | None = None
+) -> list[int]:
+    """New positions of the correct option so that every position is used equally often, within one.
+
+    positions: the current 0-based position of each question's correct option (length N).
+    Each position ends up used floor(N / n) or ceil(N / n) times; as few questions as possible move
+    (those to move are drawn at random among the over-used position's questions, and given the
+    under-used positions in a random order), so a lone group that is already balanced is returned
+    as is.
+    extras: one counter per position of how often earlier groups (other splits of the same build)
+    gave it one of their N mod n surplus questions; the surplus goes to the positions with the
+    fewest so far (then the most used now, then at random) and the counters are updated in place,
+    so the groups together are balanced within one as well.
+    """
+    if not 2 <= n_options <= len(LETTERS):
+        raise ValueError(f"n_options must be in 2..{len(LETTERS)}, got {n_options}")
+    outside = sorted({int(p) for p in positions if not 0 <= int(p) < n_options})
+    if outside:
+        raise ValueError(f"positions {outside} are outside 0..{n_options - 1}")
+    extras = [0] * n_options if extras is None else extras
+    new = [int(p) for p in positions]
+    counts = [new.count(p) for p in range(n_options)]
+    whole, surplus = divmod(len(new), n_options)
+    tiebreak = rng.permutation(n_options)
+    ranked = sorted(range(n_options), key=lambda p: (extras[p], -counts[p], int(tiebreak[p])))
+    target = [whole] * n_options
+    for p in ranked[:surplus]:
+        target[p] += 1
+        extras[p] += 1
+    moving: list[int] = []
+    for p in range(n_options):
+        holders = [k for k, q in enumerate(new) if q == p]
+        excess = counts[p] - target[p]
+        if excess > 0:
+            moving.extend(holders[int(i)] for i in rng.choice(len(holders), excess, replace=False))
+    free = [p for p in range(n_options) for _ in range(max(0, target[p] - counts[p]))]
+    for k, i in zip(sorted(moving), rng.permutation(len(free))):
+        new[k] = free[int(i)]
+    return new
+
+
+def moved_option(words: Sequence[str], old: int, new: int) -> list[str]:
+    """The option words with the entries at `old` and `new` swapped (the correct one moves from old to
+    new; the one it displaces takes its place, the others stay where they were)."""
+    moved = list(words)
+    moved[old], moved[new] = moved[new], moved[old]
+    return moved

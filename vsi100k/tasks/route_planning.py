@@ -17,7 +17,7 @@ unique categories):
     1. the robot starts on the free cell beside S nearest to S's centre; the grid shortest path to
        the cells beside G (Dijkstra, 8-connected) must exist ("no_path") and be at least
        `min_route_m` long ("route_too_short"); its string-pulled leg count is recorded;
-    3. legs are re-made from landmarks: a depth-first search over sequences of 2 to `max_legs`
+    2. legs are re-made from landmarks: a depth-first search over sequences of 2 to `max_legs`
        unique objects ending at G, each leg going straight toward the landmark's centre until beside
        it through free space, each junction a clear turn (left, right or back: >= `turn_margin_deg`
        from a class boundary, not "forward"), and the route no longer than `length_slack` x the
@@ -25,12 +25,16 @@ unique categories):
        shortest such route wins. When none exists, the search is repeated allowing non-unique
        landmarks and ambiguous turns to name the reason ("landmark_not_unique", "ambiguous_turn";
        "no_landmark_route" when even that fails);
-    4. the facing object F (unique, not S, at least `min_facing_m` away) is drawn among those whose
-       direction gives a clear first turn (forward = no first fill-in); none: "ambiguous_turn";
-       routes with fewer than two fill-ins (4 distinct options need 2): "too_few_turns";
-    5. three distractor sequences (differing from the answer in at least one turn) are drawn; the
-       executor (`free_space.execute_route`) must reach G with the answer and fail with each
-       distractor, else "executor_disagrees".
+    3. the facing object F (unique, not S, at least `min_facing_m` away) must give a clear first
+       turn (forward = no first fill-in); none: "ambiguous_turn"; routes with fewer than two
+       fill-ins (4 distinct options need 2) with every F: "too_few_turns";
+    4. once every pair is planned, a `TurnBalancer` orders the plans and picks each one's F so that
+       the answers' first turn words are balanced over the scene's questions (the geometry decides
+       the junction turns; a start beside a wall rarely has an object behind it, so "back" is
+       offered less often and is then preferred);
+    5. three distractor sequences (differing from the answer in at least one turn) are drawn word
+       by word with "back" about as rare as in answers; the executor (`free_space.execute_route`)
+       must reach G with the answer and fail with each distractor, else "executor_disagrees".
 Each (S, G) pair gives at most one question; at most `max_pairs` pairs are tried per scene. Fewer
 than three unique categories: one "too_few_unique".
 """
@@ -41,6 +45,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from importlib import resources
+from collections import Counter
 from itertools import product
 from typing import Iterator
 
@@ -76,6 +81,11 @@ class RouteConfig:
     min_route_m: shortest paths below this are too short. min_leg_m: shortest "go forward".
     min_facing_m: the facing object's centre is at least this far from the start position.
     max_pairs: (start, goal) pairs tried per scene.
+    distractor_back_first / distractor_back_junction: the chance of drawing "back" at the first and
+        at each later position of a distractor. Chosen so that the share of distractors holding
+        "Turn Back" matches the share of answers that do (about 10% on synthetic scans,
+        `bench/route_planning.py`; the redraws of repeated sequences raise the drawn chances about
+        twofold), so an option holding "Turn Back" is right as often as any other.
     """
 
     cell_m: float = 0.05
@@ -93,6 +103,8 @@ class RouteConfig:
     min_leg_m: float = 0.3
     min_facing_m: float = 0.5
     max_pairs: int = 60
+    distractor_back_first: float = 0.05
+    distractor_back_junction: float = 0.015
 
     def __post_init__(self) -> None:
         for name in ("cell_m", "robot_radius_m", "beside_m", "obstacle_max_bottom_m", "obstacle_min_height_m",
@@ -117,6 +129,10 @@ class RouteConfig:
             raise ConfigError(
                 f"RouteConfig.length_slack must be >= 1 and length_slack_m >= 0, got {self.length_slack!r} and {self.length_slack_m!r}"
             )
+        for name in ("distractor_back_first", "distractor_back_junction"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and 0 <= value < 1):
+                raise ConfigError(f"RouteConfig.{name} must be a probability in [0, 1), got {value!r}")
         if not (isinstance(self.max_pairs, int) and self.max_pairs >= 1):
             raise ConfigError(f"RouteConfig.max_pairs must be an integer >= 1, got {self.max_pairs!r}")
 
@@ -289,19 +305,53 @@ def search_routes(
 
 
 @dataclass(frozen=True)
-class Plan:
-    """A planned question before wording: the route, the facing object and the answer's turns."""
+class Facing:
+    """One way to word a route: the facing object, the first turn (from the heading start -> facing
+    centre to the first leg's direction), the numbered steps and the answer's turn words."""
 
-    start: str
-    facing: str
-    goal: str
-    start_xy: np.ndarray
-    route: Route
+    name: str
     first_turn: fs.Turn
     steps: tuple[tuple[str, str], ...]  # ("turn", word) / ("forward", landmark)
     answer_turns: tuple[str, ...]
+
+    @property
+    def first_word(self) -> str:
+        """The answer's first turn word (the first fill-in: the first turn, or the first junction
+        when the facing object lies ahead of the first leg)."""
+        return self.answer_turns[0]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A planned (start, goal) route before its facing object is chosen.
+
+    facings: every facing object giving a clear first turn and at least `min_fill_ins` fill-ins.
+    """
+
+    start: str
+    goal: str
+    start_xy: np.ndarray
+    route: Route
+    facings: tuple[Facing, ...]
     shortest_m: float
     shortest_legs: int
+
+    def first_words(self) -> set[str]:
+        return {f.first_word for f in self.facings}
+
+
+def route_steps(route: Route, first_turn: fs.Turn) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """(steps, answer turns) of a route whose first leg follows `first_turn`: a fill-in before each
+    leg whose turn is not forward, then "go forward until" its landmark."""
+    steps: list[tuple[str, str]] = []
+    answer: list[str] = []
+    for i, landmark in enumerate(route.landmarks):
+        turn = first_turn if i == 0 else route.turns[i - 1]
+        if turn.name != "forward":
+            steps.append(("turn", turn.name))
+            answer.append(turn.name)
+        steps.append(("forward", landmark))
+    return tuple(steps), tuple(answer)
 
 
 def plan_route(
@@ -312,10 +362,9 @@ def plan_route(
     unique: list[str],
     named: list[str],
     cfg: RouteConfig,
-    rng: np.random.Generator,
     goal_field: fs.DistanceField | None = None,
 ) -> Plan | str:
-    """Plan one (start, goal) question; returns the Plan or a skip reason.
+    """Plan one (start, goal) route and its possible facing objects; returns the Plan or a skip reason.
 
     footprints: name -> (4, 2) footprint for every nameable object. unique: the unique names
     (landmark, start, facing and goal candidates). named: every name a relaxed search may use.
@@ -350,7 +399,7 @@ def plan_route(
             return "landmark_not_unique"
         return "ambiguous_turn"
     first = route.legs[0].direction_xy
-    facings = []
+    clear = []
     for name in unique:
         if name == start:
             continue
@@ -359,31 +408,94 @@ def plan_route(
             continue
         turn = fs.classify_turn(to_facing, first)
         if turn.is_clear(cfg.turn_margin_deg):
-            facings.append((name, turn))
-    if not facings:
+            clear.append((name, turn))
+    if not clear:
         return "ambiguous_turn"
-    junction_turns = tuple(t.name for t in route.turns)
-    enough = [(n, t) for n, t in facings if len(junction_turns) + (t.name != "forward") >= cfg.min_fill_ins]
-    if not enough:
+    facings = []
+    for name, turn in clear:
+        steps, answer = route_steps(route, turn)
+        if len(answer) >= cfg.min_fill_ins:
+            facings.append(Facing(name, turn, steps, answer))
+    if not facings:
         return "too_few_turns"
-    facing, first_turn = enough[int(rng.integers(len(enough)))]
-    steps: list[tuple[str, str]] = []
-    answer: list[str] = []
-    for i, landmark in enumerate(route.landmarks):
-        turn = first_turn if i == 0 else route.turns[i - 1]
-        if turn.name != "forward":
-            steps.append(("turn", turn.name))
-            answer.append(turn.name)
-        steps.append(("forward", landmark))
-    return Plan(start, facing, goal, start_xy, route, first_turn, tuple(steps), tuple(answer), shortest_m, shortest_legs)
+    return Plan(start, goal, start_xy, route, tuple(facings), shortest_m, shortest_legs)
 
 
-def distractor_turns(answer: tuple[str, ...], rng: np.random.Generator, n: int = 3) -> list[tuple[str, ...]]:
-    """`n` distinct turn sequences of the answer's length, each differing from it in at least one turn."""
+class TurnBalancer:
+    """Chooses the order of a scene's route plans and each plan's facing object so that the answers'
+    first turn words come out balanced.
+
+    Carried over one scene's questions: each pick takes the first word used least so far (ties in a
+    fresh random order) that some remaining plan can give; among the plans that can give it, one
+    with the fewest other possible first words (keeping flexible plans for the words still owed),
+    at random among those; among its facings giving that word, one whose whole answer sequence
+    was used least, at random among those. So whenever every plan can give every word, any prefix
+    of the picks holds each first word within one of the others; where the geometry cannot give a
+    word (no object lies behind the start, so no "back"), the nearest to balance is taken and no
+    plan is dropped. The first pick of a scene is a uniformly random word among those its plans
+    allow, which spreads the words over a build whose per-scene cap keeps one question.
+    """
+
+    def __init__(self, rng: np.random.Generator):
+        self._rng = rng
+        self.word_counts: Counter[str] = Counter()
+        self.sequence_counts: Counter[tuple[str, ...]] = Counter()
+
+    def pick(self, plans: list[Plan]) -> tuple[int, Facing]:
+        """(index into `plans`, chosen facing) of the next candidate; `plans` must not be empty.
+        Call `record` once its question is kept."""
+        if not plans:
+            raise ValueError("TurnBalancer.pick needs at least one plan")
+        offered = set().union(*(p.first_words() for p in plans))
+        tie = self._rng.permutation(len(TURN_WORDS))
+        word = min((w for w in TURN_WORDS if w in offered), key=lambda w: (self.word_counts[w], tie[TURN_WORDS.index(w)]))
+        able = [i for i, p in enumerate(plans) if word in p.first_words()]
+        fewest = min(len(plans[i].first_words()) for i in able)
+        able = [i for i in able if len(plans[i].first_words()) == fewest]
+        index = able[int(self._rng.integers(len(able)))]
+        giving = [f for f in plans[index].facings if f.first_word == word]
+        least = min(self.sequence_counts[f.answer_turns] for f in giving)
+        giving = [f for f in giving if self.sequence_counts[f.answer_turns] == least]
+        return index, giving[int(self._rng.integers(len(giving)))]
+
+    def record(self, facing: Facing) -> None:
+        """Count a facing whose question was kept (a dropped one owes nothing)."""
+        self.word_counts[facing.first_word] += 1
+        self.sequence_counts[facing.answer_turns] += 1
+
+
+def distractor_turns(
+    answer: tuple[str, ...], rng: np.random.Generator, n: int = 3, back_share: tuple[float, float] = (1 / 3, 1 / 3),
+    max_draws: int = 200,
+) -> list[tuple[str, ...]]:
+    """`n` distinct turn sequences of the answer's length, each differing from it in at least one turn.
+
+    back_share: the chance of "back" at the first position and at each later one; "left" and
+    "right" share the rest equally. Each sequence is drawn word by word from these shares, so the
+    distractors look like answers, whose "back" is rarer than a third (a blind model must not learn
+    "an option with Turn Back is wrong"); draws equal to the answer or to an earlier distractor are
+    redrawn, and after `max_draws` draws the rest are taken uniformly from the sequences left.
+    """
     others = [seq for seq in product(TURN_WORDS, repeat=len(answer)) if seq != answer]
     if len(others) < n:
         raise ValueError(f"a route with {len(answer)} turn(s) has only {len(others)} other sequences; {n} are needed")
-    return [others[int(i)] for i in rng.choice(len(others), size=n, replace=False)]
+    if not all(0 <= b <= 1 for b in back_share):
+        raise ValueError(f"back_share must hold two probabilities in [0, 1], got {back_share!r}")
+    chosen: list[tuple[str, ...]] = []
+    draws = 0
+    while len(chosen) < n and draws < max_draws:
+        draws += 1
+        seq = []
+        for i in range(len(answer)):
+            back = back_share[0 if i == 0 else 1]
+            seq.append(TURN_WORDS[int(rng.choice(3, p=[(1 - back) / 2, (1 - back) / 2, back]))])
+        seq = tuple(seq)
+        if seq != answer and seq not in chosen:
+            chosen.append(seq)
+    if len(chosen) < n:
+        rest = [seq for seq in others if seq not in chosen]
+        chosen += [rest[int(i)] for i in rng.choice(len(rest), size=n - len(chosen), replace=False)]
+    return chosen
 
 
 def with_turns(steps: tuple[tuple[str, str], ...], turns: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -421,26 +533,36 @@ def generate(
     pairs = [(s, g) for s in unique for g in unique if s != g]
     order = rng.permutation(len(pairs))[: route_cfg.max_pairs]
     fields: dict[str, fs.DistanceField] = {}
-    balancer = LetterBalancer(4, rng)
+    plans: list[Plan] = []
     for p in order:
         start, goal = pairs[int(p)]
         if goal not in fields:
             fields[goal] = fs.geodesic_distance(grid, fs.cells_within(grid, footprints[goal], route_cfg.beside_m))
-        plan = plan_route(grid, start, goal, footprints, unique, named, route_cfg, rng, fields[goal])
+        plan = plan_route(grid, start, goal, footprints, unique, named, route_cfg, fields[goal])
         if isinstance(plan, str):
             yield Skip(QUESTION_TYPE, plan, f"{start} -> {goal}")
-            continue
-        distractors = distractor_turns(plan.answer_turns, rng)
-        run = partial(fs.execute_route, grid, plan.start_xy, footprints[plan.facing].mean(axis=0), footprints=footprints,
+        else:
+            plans.append(plan)
+    # every plan is known before any is worded, so the balancer can order them by first turn word
+    turns = TurnBalancer(rng)
+    letters = LetterBalancer(4, rng)
+    back_share = (route_cfg.distractor_back_first, route_cfg.distractor_back_junction)
+    while plans:
+        chosen, facing = turns.pick(plans)
+        plan = plans.pop(chosen)
+        start, goal = plan.start, plan.goal
+        distractors = distractor_turns(facing.answer_turns, rng, back_share=back_share)
+        run = partial(fs.execute_route, grid, plan.start_xy, footprints[facing.name].mean(axis=0), footprints=footprints,
                       goal=goal, beside_m=route_cfg.beside_m)
-        if not run(with_turns(plan.steps, plan.answer_turns)).reached or any(
-            run(with_turns(plan.steps, d)).reached for d in distractors
+        if not run(with_turns(facing.steps, facing.answer_turns)).reached or any(
+            run(with_turns(facing.steps, d)).reached for d in distractors
         ):
             yield Skip(QUESTION_TYPE, "executor_disagrees", f"{start} -> {goal}")
             continue
-        correct = wording.option(plan.answer_turns)
-        words, letter = arrange_choices(correct, [wording.option(d) for d in distractors], rng, balancer)
-        text = template.render(start=start, facing=plan.facing, goal=goal, actions=wording.actions(list(plan.steps)))
+        turns.record(facing)
+        correct = wording.option(facing.answer_turns)
+        words, letter = arrange_choices(correct, [wording.option(d) for d in distractors], rng, letters)
+        text = template.render(start=start, facing=facing.name, goal=goal, actions=wording.actions(list(facing.steps)))
         yield choice_question(
             facts,
             question_type=QUESTION_TYPE,
@@ -448,14 +570,14 @@ def generate(
             correct=correct,
             words=words,
             correct_letter=letter,
-            instance_ids=tuple(index.instance(n) for n in (start, plan.facing, goal)),
+            instance_ids=tuple(index.instance(n) for n in (start, facing.name, goal)),
             details={
                 "start": start,
-                "facing": plan.facing,
+                "facing": facing.name,
                 "goal": goal,
                 "landmarks": list(plan.route.landmarks),
-                "turns": list(plan.answer_turns),
-                "turn_angles_deg": [float(plan.first_turn.angle_deg)] + [float(t.angle_deg) for t in plan.route.turns],
+                "turns": list(facing.answer_turns),
+                "turn_angles_deg": [float(facing.first_turn.angle_deg)] + [float(t.angle_deg) for t in plan.route.turns],
                 "start_xy": [float(v) for v in plan.start_xy],
                 "route_length_m": float(plan.route.length_m),
                 "shortest_path_m": float(plan.shortest_m),
