@@ -107,14 +107,30 @@ def test_tilted_box_gets_a_yaw_box_around_its_corners():
     assert annotated_box_methods(upright)["gravity_aligned"] is upright
 
 
-def test_every_arkitscenes_answer_matches_the_truth(unrendered):
-    """The independent checker of tests/test_tasks_checker.py on eight unrendered ARKitScenes videos."""
+@pytest.fixture(scope="module")
+def rich_rooms(tmp_path_factory) -> Path:
+    """Twelve unrendered videos of rooms holding at least 10 categories, so that enough of their
+    furniture falls in ARKitScenes' classes for direction questions of every level."""
+    from vsi100k.synth.layout import LayoutConfig
+
+    root = tmp_path_factory.mktemp("ak_rich")
+    generate_arkitscenes_scenes(root, 12, seed=6, config=SynthConfig(render=False, layout=LayoutConfig(min_categories=10)))
+    return root
+
+
+@pytest.mark.parametrize("videos, expected", [
+    ("unrendered", {"object_counting", "object_size_estimation", "object_abs_distance", "room_size_estimation"}),
+    ("rich_rooms", {"object_counting", "object_size_estimation", "object_abs_distance", "room_size_estimation",
+                    "object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard"}),
+])
+def test_every_arkitscenes_answer_matches_the_truth(videos, expected, request):
+    """The independent checker of tests/test_tasks_checker.py on unrendered ARKitScenes videos."""
     from test_tasks_checker import BIG_CAPS, CHECKED_TYPES, Tally, TruthIndex, check_question
 
     from vsi100k.tasks.generate import generate_questions
 
     tally = Tally()
-    for folder in find_scans(unrendered):
+    for folder in find_scans(request.getfixturevalue(videos)):
         facts = extract_facts(load_scan(folder), CHECKER, vocabulary=arkitscenes_vocabulary())
         questions, _ = generate_questions(facts, QuestionConfig(caps=BIG_CAPS), has_frames=False)
         index = TruthIndex(read_truth(folder))
@@ -125,9 +141,9 @@ def test_every_arkitscenes_answer_matches_the_truth(unrendered):
     assert not tally.failures, "\n".join(tally.failures[:20])
     checked = [qtype for qtype in CHECKED_TYPES if tally.agree[qtype] + tally.near_tie[qtype] > 0]
     # ARKitScenes' 17 classes leave few unique categories per room: relative distance and direction
-    # questions are rare (none in these eight videos); every question that was generated is checked
-    assert set(checked) >= {"object_counting", "object_size_estimation", "object_abs_distance",
-                            "room_size_estimation"}, checked
+    # questions are rare (none in the eight default videos, direction in the richer rooms); every
+    # question that was generated is checked
+    assert set(checked) >= expected, checked
     assert sum(tally.near_tie.values()) <= 0.05 * sum(tally.agree.values())
 
 

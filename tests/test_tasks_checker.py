@@ -186,9 +186,10 @@ def check_question(q, t: TruthIndex, tally: Tally):
     elif qt in SECTORS:
         a, b, c = (d["positioning_object"], d["orienting_object"], d["querying_object"])
         pa, pb, pc = t.aabb_center_xy(a), t.aabb_center_xy(b), t.aabb_center_xy(c)
-        for p, r in ((pa, pb), (pa, pc), (pb, pc)):
-            if not 0.3 - DIST_TOL_M <= math.dist(p, r) <= 5.0 + DIST_TOL_M:
-                tally.fail(q, f"truth pair distance {math.dist(p, r):.3f} m")
+        ids = [t.unique(name).instance_id for name in (a, b, c)]
+        for i, j in ((ids[0], ids[1]), (ids[0], ids[2]), (ids[1], ids[2])):  # the gate: object (surface) distance
+            if not 0.3 - DIST_TOL_M <= t.distance_m(i, j) <= 5.0 + DIST_TOL_M:
+                tally.fail(q, f"truth pair distance {t.distance_m(i, j):.3f} m")
         angle = ccw_deg(pa, pb, pc)
         expected = sector_of(qt, angle)
         if clearance_deg(qt, angle) < 10.0 - ANGLE_TOL_DEG:
