@@ -207,6 +207,16 @@ def test_mixed_build_rows_name_their_source_and_load_with_datasets(mixed, tmp_pa
         assert seen.get(video, {(splits[video], "arkitscenes")}) == {(splits[video], "arkitscenes")}
     assert any(("train", "arkitscenes") in kinds for kinds in seen.values())
     assert {dataset for kinds in seen.values() for _, dataset in kinds} == {"scannet", "scannetpp", "arkitscenes"}
+    assert report["scenes"]["by_source"] == {"arkitscenes": AK_N, "scannet": 2, "scannetpp": 2}
+
+    # `vsi100k questions` over the build's facts names each scan's source too
+    from vsi100k.pipeline.from_facts import build_questions
+
+    again = build_questions(built.out_dir / "facts", QuestionConfig(caps=ALL_TYPES))
+    by_scene = {q.scene_id: q.dataset for q in again.questions}
+    assert {scene: by_scene[scene] for scene in seen if scene in by_scene} == {
+        scene: next(iter(kinds))[1] for scene, kinds in seen.items() if scene in by_scene}
+    assert set(by_scene.values()) == {"scannet", "scannetpp", "arkitscenes"}
 
 
 def test_validation_videos_and_their_visits_are_refused_in_train(mixed, tmp_path):

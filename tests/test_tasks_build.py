@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from test_tasks_support import random_facts
 
-from vsi100k.pipeline.from_facts import FACTS_GLOB, build_questions, read_facts_file
+from vsi100k.pipeline.from_facts import build_questions, facts_files, read_facts_file
 from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.generate import generate_questions
 from vsi100k.tasks.io import read_questions, record_to_question, write_questions
@@ -89,7 +89,12 @@ def test_only_scene_files_are_read_as_facts(tmp_path):
     facts_dir = write_facts(tmp_path / "facts", n=2)
     (facts_dir / "facts_report.json").write_text('{"stage": "facts", "ok": [], "failed_scenes": []}')
     (facts_dir / "notes.json").write_text("[]")
-    assert FACTS_GLOB == "scene*.json"
+    for name in ("1fab038f79.json", "41069025.json"):  # ScanNet++ and ARKitScenes scan ids are facts files
+        (facts_dir / name).touch()
+    assert [p.name for p in facts_files(facts_dir)] == ["1fab038f79.json", "41069025.json", "scene0000_00.json",
+                                                         "scene0001_00.json"]
+    for name in ("1fab038f79.json", "41069025.json"):
+        (facts_dir / name).unlink()
     result = build_questions(facts_dir, CFG)
     assert result.report["scenes"] == 2 and result.report["scene_errors"] == []
     assert {q.scene_id for q in result.questions} == {"scene0000_00", "scene0001_00"}
@@ -106,10 +111,10 @@ def test_build_folder_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"does not exist; run `vsi100k facts` first"):
         build_questions(tmp_path / "missing", CFG)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(FileNotFoundError, match=r"empty: no scene\*\.json files; run `vsi100k facts --out DIR` \(or a build\) first"):
+    with pytest.raises(FileNotFoundError, match=r"empty: no <scene_id>\.json facts files; run `vsi100k facts --out DIR` \(or a build\) first"):
         build_questions(tmp_path / "empty", CFG)
     facts_dir = write_facts(tmp_path / "dup", n=1)
-    random_facts("scene0000_00", 0).write(facts_dir / "scene0000_00.copy.json")
+    random_facts("scene0000_00", 0).write(facts_dir / "scene0001_00.json")  # misnamed copy
     with pytest.raises(ValueError, match=r"several facts files describe scenes \['scene0000_00'\]"):
         build_questions(facts_dir, CFG)
 
@@ -181,4 +186,4 @@ def test_cli_questions(tmp_path):
     (tmp_path / "empty").mkdir()
     none = runner.invoke(app, ["questions", "--facts", str(tmp_path / "empty"), "--out", str(out)])
     assert none.exit_code == 1
-    assert "no scene*.json files; run `vsi100k facts --out DIR` (or a build) first" in none.output
+    assert "no <scene_id>.json facts files; run `vsi100k facts --out DIR` (or a build) first" in none.output

@@ -45,7 +45,7 @@ def questions(
     from rich.console import Console
     from rich.progress import Progress
 
-    from vsi100k.pipeline.from_facts import FACTS_GLOB, build_questions
+    from vsi100k.pipeline.from_facts import build_questions, facts_files
     from vsi100k.tasks.config import QuestionConfig
     from vsi100k.tasks.leakage import SplitGuard
     from vsi100k.tasks.report import report_table
@@ -65,7 +65,7 @@ def questions(
                 raise FileNotFoundError(f"{split_lists}: no split lists found (ScanNet's scannetv2_train.txt / "
                                         "scannetv2_val.txt / scannetv2_test.txt, ScanNet++'s splits/, ARKitScenes' csv)")
         guard = SplitGuard(lists, allow_val_in_train=allow_val_in_train, scene_rooms=rooms)
-        n_files = len(list(facts.glob(FACTS_GLOB)))
+        n_files = len(facts_files(facts))
         report_path = report or out.with_name(out.name.removesuffix(".jsonl") + ".report.json")
         with Progress(console=console, transient=True) as progress:
             bar = progress.add_task("questions", total=n_files)

@@ -35,9 +35,12 @@ STATUS_OK = "ok"
 STATUS_FAILED = "failed"
 
 # The parts of the package whose code decides each cached value (relative to the package root).
-FACTS_CODE = ("__init__.py", "errors.py", "scene.py", "scannet", "facts", "geometry", "data")
-FRAMES_CODE = ("__init__.py", "errors.py", "scene.py", "scannet", "frames")
-BUILD_CODE = FACTS_CODE + FRAMES_CODE + ("card.py", "dataset_card.md", "tasks", "templates", "pipeline", "dataset")
+# Every source's reader is part of both: it decides the mesh, the objects and the camera stream.
+SOURCE_CODE = ("sources", "scannet", "scannetpp", "arkitscenes")
+FACTS_CODE = ("__init__.py", "errors.py", "scene.py", *SOURCE_CODE, "facts", "geometry", "data")
+FRAMES_CODE = ("__init__.py", "errors.py", "scene.py", *SOURCE_CODE, "frames")
+BUILD_CODE = FACTS_CODE + FRAMES_CODE + ("card.py", "card_sources.py", "dataset_card.md", "tasks", "templates",
+                                         "pipeline", "dataset")
 
 
 def fingerprint(path: Path) -> list:

@@ -11,6 +11,7 @@ questions are known, the build-wide passes run as in `vsi100k build`: the answer
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,7 +28,14 @@ from vsi100k.tasks.io import question_to_record, write_questions
 from vsi100k.tasks.leakage import SplitGuard
 from vsi100k.tasks.report import build_report, write_report
 
-FACTS_GLOB = "scene*.json"  # `<scene_id>.json`; reports and other JSON files are not facts
+# `<scene_id>.json` for a scan id of any source: ScanNet `sceneXXXX_YY`, ScanNet++'s 10 hexadecimal
+# characters, ARKitScenes' numeric video ids; reports and other JSON files are not facts.
+FACTS_NAME = re.compile(r"(scene\d{4}_\d{2}|[0-9a-f]{10}|\d+)\.json")
+
+
+def facts_files(facts_dir: Path) -> list[Path]:
+    """The facts files of a facts folder (`FACTS_NAME`), sorted by name."""
+    return sorted(p for p in Path(facts_dir).glob("*.json") if FACTS_NAME.fullmatch(p.name))
 
 
 @dataclass(frozen=True)
@@ -79,9 +87,9 @@ def build_questions(
     guard = guard or SplitGuard()
     loaded: list[tuple[Path, SceneFacts]] = []
     errors: list[dict] = []
-    paths = sorted(facts_dir.glob(FACTS_GLOB))
+    paths = facts_files(facts_dir)
     if not paths:
-        raise FileNotFoundError(f"{facts_dir}: no {FACTS_GLOB} files; run `vsi100k facts --out DIR` (or a build) first")
+        raise FileNotFoundError(f"{facts_dir}: no <scene_id>.json facts files; run `vsi100k facts --out DIR` (or a build) first")
     for path in paths:
         try:
             loaded.append((path, read_facts_file(path)))

@@ -104,6 +104,8 @@ def facts_stage(scan: _LazyScene, job: ScanJob, cfg: BuildConfig, cache: BuildCa
             facts = extract_facts(scan(), cfg.facts)
         else:
             facts = extract_facts(scan(), cfg.facts, vocabulary=vocabulary())
+        if job.source != DATASET_NAME:  # so that `vsi100k questions` on these facts names the source
+            facts = replace(facts, extra={**facts.extra, "source": job.source})
         cache.store_facts(facts, job.facts_key)
         computed.append("facts")
     return facts
@@ -201,8 +203,6 @@ def compute_scan(job: ScanJob, cfg: BuildConfig, cache: BuildCache, until: str =
     computed.append("questions")
     meta = frames_meta(frames, job.frames_key) if frames is not None else None
     rows = question_rows(questions)
-    if job.source != DATASET_NAME:
-        rows = [{**row, "dataset": job.source} for row in rows]
     return scene_result(job, facts, rows, skips, meta), computed
 
 

@@ -53,6 +53,7 @@ class Question:
     question_id: str = ""  # "<scene_id>/<question_type>/<NNNN>", unique within a build
     split: str | None = None  # "train" / "validation" / "test" after the leakage guard
     leakage_override: bool = False  # True when a val scene/room was put in train on explicit request
+    dataset: str = "scannet"  # the scan's source, the `dataset` column ("scannet", "scannetpp", "arkitscenes")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import numpy as np
 from vsi100k.facts.schema import SceneFacts
 from vsi100k.tasks.base import Question, Skip
 from vsi100k.tasks.config import QuestionConfig
+from vsi100k.tasks.io import DATASET_NAME
 from vsi100k.tasks.registry import get_task
 
 SkipCounts = Counter  # Counter[(question_type, reason)] -> number of dropped candidates
@@ -92,7 +93,9 @@ def generate_questions(
     has_frames: False for a scan without a colour stream: the types that need frames are skipped
         with the reason "no_colour_stream" (one per type and scan).
     Returns the questions (registry order, then the task's order) and a Counter keyed by
-    (question_type, reason) of every dropped candidate, "cap_reached" included.
+    (question_type, reason) of every dropped candidate, "cap_reached" included. Each question's
+    `dataset` is the facts' source (`extra["source"]`, written by the build for scans not from
+    ScanNet; "scannet" when absent).
     """
     seed = cfg.seed if seed is None else seed
     questions: list[Question] = []
@@ -102,6 +105,7 @@ def generate_questions(
             skips[(question_type, NO_COLOUR_STREAM)] += 1
             continue
         kept, dropped = generate_type(facts, cfg, question_type, seed)
-        questions.extend(kept)
+        source = facts.extra.get("source", DATASET_NAME)
+        questions.extend(kept if source == DATASET_NAME else [replace(q, dataset=source) for q in kept])
         skips.update(dropped)
     return questions, skips

@@ -37,7 +37,7 @@ def question_to_record(question: Question) -> dict:
     """The JSON record of one question."""
     return {
         "id": question.question_id,
-        "dataset": DATASET_NAME,
+        "dataset": question.dataset,
         "scene_name": question.scene_id,
         "question_type": question.question_type,
         "question": question.question,
@@ -72,6 +72,7 @@ def record_to_question(record: dict, *, where: str = "record") -> Question:
         question_id=record["id"],
         split=record["split"],
         leakage_override=bool(record["leakage_override"]),
+        dataset=record["dataset"],
     )
 
 
