@@ -18,6 +18,7 @@ per profile:
   cap of 1 keeps, e.g. the vsibench mix's 0.67);
 - executor agreement: each kept question is parsed back from its rendered text and executed with
   every option (`free_space.execute_route`): the answer must reach the goal and no distractor may;
+- what the build-wide answer-share cap (`vsi100k.tasks.answer_cap`) keeps of them;
 - time per scan (question generation; facts extraction reported apart).
 
     python bench/route_planning.py [--scans 20] [--seed 0] [--profile clean|scan|both] [--scans-dir DIR]
@@ -210,6 +211,13 @@ def report(profile: str, facts_list: list, seed: int, facts_s: float) -> None:
     firsts = [qs[0] for qs in per_scan if qs]
     print(f"first question per scan ({len(firsts)}): first fill-in {shares(Counter(turns_of(q.answer)[0] for q in firsts), rp.TURN_WORDS)}; "
           f"top sequence {max(Counter(q.answer for q in firsts).values()) / len(firsts) * 100:.1f}%")
+    from vsi100k.tasks.answer_cap import capped_indices
+    from vsi100k.tasks.io import question_to_record
+
+    kept, capped = capped_indices([question_to_record(q) for q in questions], seed)
+    after = Counter(seq_name(turns_of(questions[k].answer)) for k in kept)
+    print(f"after the build-wide answer-share cap: {len(kept)} kept ({capped['route_planning']} dropped), "
+          f"top sequence {100 * max(after.values()) / max(len(kept), 1):.1f}% (chance 25.0%)")
     print(f"executor agreement: {agree} / {n}")
 
 
