@@ -5,8 +5,8 @@ objects, scan noise, holes; no frames, so appearance order is not generated), ex
 with the default settings (oriented boxes, 5 cm box grid, exact distances alongside) and generates
 questions with every per-scene cap set to --cap (room size: 1) and --rel-sets choice sets per
 relative-distance target, so each choice type gets every question its scans can give; then runs
-the build-wide passes a build runs before writing (`vsi100k.tasks.answer_cap`, then the letter pass
-`vsi100k.tasks.common.balance_letters`).
+the build-wide passes a build runs before writing (`vsi100k.tasks.build_passes`: the answer-share
+cap, then the letter pass).
 Then prints, per choice type: the answer-word shares, the correct-letter shares,
 the blind baseline (best answer-only predictor, `vsi100k.pipeline.report.answer_priors`) against
 chance, and, per type, the candidates dropped as "definition_ambiguous" next to the questions kept.
@@ -34,8 +34,8 @@ from pathlib import Path
 
 from vsi100k.dataset.rows import question_rows
 from vsi100k.pipeline.report import ambiguity_stats, answer_priors
-from vsi100k.tasks.answer_cap import SKIP_REASON as CAP_REASON, capped_indices
-from vsi100k.tasks.common import balance_letters
+from vsi100k.tasks.answer_cap import SKIP_REASON as CAP_REASON
+from vsi100k.tasks.build_passes import build_wide_passes
 from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.generate import generate_questions
 from vsi100k.tasks.registry import TASKS
@@ -67,8 +67,7 @@ def priors(facts_list: list, cap: float, seed: int = 0, rel_sets: int = 16) -> t
         questions, dropped = generate_questions(facts, cfg, has_frames=False)
         rows.extend(question_rows(questions))
         skips.update(dropped)
-    kept_at, capped = capped_indices(rows, seed)
-    rows = balance_letters([rows[k] for k in kept_at], seed)
+    _, rows, capped = build_wide_passes(rows, seed)
     skips.update({(question_type, CAP_REASON): n for question_type, n in capped.items()})
     skipped: dict[str, dict[str, int]] = {}
     for (question_type, reason), n in skips.items():

@@ -12,7 +12,7 @@ from vsi100k.geometry.alpha_shape import alpha_shape, alpha_shape_area, alpha_sh
 # alphashape builds numpy.matrix objects internally; their deprecation warnings are not ours.
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 
-PARITY_REL = 0.005  # the spec's bound; in practice the areas agree to float rounding
+PARITY_REL = 0.005  # the parity tolerance; in practice the areas agree to float rounding
 
 
 def reference_area(points: np.ndarray, alpha: float) -> float:

@@ -18,7 +18,8 @@ def _route(scene: str, k: int, answer: str, split: str = "train") -> dict:
 @pytest.mark.parametrize("counts, share, cap", [
     ([9, 9, 2, 2], 0.30, 3),    # 3 + 3 + 2 + 2 = 10, top 3/10 = 0.30; c = 4 gives 4/12 = 0.33
     ([5, 5, 5, 5], 0.30, 5),    # already uniform: nothing dropped
-    ([10], 0.30, 1),            # one answer only: at least one question survives
+    ([10], 0.30, 10),           # one answer only: nothing to balance it against, all kept
+    ([5, 3], 0.30, 3),          # two answers: 0.30 is out of reach, the best is 1/2 (3 + 3)
     ([4, 1], 0.55, 1),          # c = 2 gives 2/3; c = 1 gives 1/2
     ([], 0.30, 0),
 ])

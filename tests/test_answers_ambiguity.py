@@ -78,7 +78,7 @@ def test_size_dropped_when_the_gravity_aligned_box_disagrees():
 
 def test_rel_distance_dropped_when_another_choice_is_closest_exactly():
     # The chair's box is nearest the tv by default (0.5 m) but the table is nearest exactly (0.435 m
-    # against the chair's 0.647 m): the "chair whose box covers empty space".
+    # against the chair's 0.647 m): a chair whose box covers empty space.
     objects = [("tv", (0.0, 0.0, 1.0), CUBE), ("chair", (0.7, 0.0, 1.0), CUBE), ("table", (0.0, 1.0, 1.0), CUBE),
                ("lamp", (3.0, 0.0, 1.0), CUBE), ("bed", (0.0, -4.0, 1.0), CUBE)]
     facts = make_facts("scene0503_00", objects, exact_distances_m={(1, 2): 0.647, (1, 3): 0.435})

@@ -12,8 +12,8 @@ from PIL import Image
 from scipy.spatial.transform import Rotation
 
 from vsi100k.arkitscenes.camera import (
-    POSE_TOLERANCE_MS, list_frames, match_poses, matrix_to_rotvec, read_lowres_wide, read_pincam, read_traj,
-    rotvec_to_matrix, write_lowres_wide,
+    POSE_TOLERANCE_MS, list_frames, match_frames, match_poses, matrix_to_rotvec, read_cameras, read_lowres_wide,
+    read_pincam, read_traj, rotvec_to_matrix, write_lowres_wide,
 )
 from vsi100k.errors import SceneError
 
@@ -48,11 +48,11 @@ def test_written_stream_reads_back_exactly(tmp_path):
     assert len(stream) == 6
     assert [p.name for p in stream.image_paths] == [f"{VID}_{t:.3f}.png" for t in times]
     assert np.array_equal(stream.timestamps_s, np.round(times, 3))
-    assert np.allclose(stream.pose_timestamps_s, times, atol=1e-6)
     assert np.abs(stream.poses - poses).max() < 1e-6
     assert np.array_equal(stream.intrinsics, np.stack([K] * 6))
     assert stream.image_sizes.tolist() == [[32, 24]] * 6
     assert stream.frame_numbers.tolist() == list(range(6))
+    assert (stream.listed_frames, stream.dropped_frames) == (6, 0)
     for path, picture in zip(stream.image_paths, pictures):
         assert np.array_equal(np.asarray(Image.open(path).convert("RGB")), picture)
 
@@ -60,14 +60,41 @@ def test_written_stream_reads_back_exactly(tmp_path):
 def test_reading_selected_frames_opens_only_their_pincams(tmp_path):
     frames_dir, times, poses, _ = write(tmp_path)
     (frames_dir / "lowres_wide_intrinsics" / f"{VID}_{times[2]:.3f}.pincam").unlink()
-    stream = read_lowres_wide(frames_dir, VID, indices=np.array([0, 5]))
+    stream = read_lowres_wide(frames_dir, VID, picks=np.array([0, 5]))
     assert stream.frame_numbers.tolist() == [0, 5]
     assert np.abs(stream.poses - poses[[0, 5]]).max() < 1e-6
     with pytest.raises(SceneError, match=rf"^{VID}: {VID}_{times[2]:.3f}\.pincam: missing intrinsics: no \.pincam "
                                          rf"for frame {VID}_{times[2]:.3f}\.png \(within 1 ms\)$"):
-        read_lowres_wide(frames_dir, VID, indices=np.array([2]))
-    with pytest.raises(ValueError, match=r"frame indices must lie in \[0, 6\), got 0\.\.6"):
-        read_lowres_wide(frames_dir, VID, indices=np.array([0, 6]))
+        read_lowres_wide(frames_dir, VID, picks=np.array([2]))
+    with pytest.raises(SceneError, match=r"^scan7: lowres_wide: frame picks must lie in \[0, 6\) \(the frames with "
+                                         r"a pose\), got 0\.\.6$"):
+        read_lowres_wide(frames_dir, VID, "scan7", picks=np.array([0, 6]))
+    with pytest.raises(SceneError, match=r"got -1\.\.3$"):
+        read_lowres_wide(frames_dir, VID, picks=np.array([-1, 3]))
+
+
+def test_the_listing_and_the_traj_are_read_once_for_any_number_of_reads(tmp_path, monkeypatch):
+    import vsi100k.arkitscenes.camera as camera
+
+    frames_dir, times, poses, _ = write(tmp_path)
+    calls = {"list": 0, "traj": 0}
+    list_frames_, read_traj_ = camera.list_frames, camera.read_traj
+
+    def counted_list(*args):
+        calls["list"] += 1
+        return list_frames_(*args)
+
+    def counted_traj(*args):
+        calls["traj"] += 1
+        return read_traj_(*args)
+
+    monkeypatch.setattr(camera, "list_frames", counted_list)
+    monkeypatch.setattr(camera, "read_traj", counted_traj)
+    posed = match_frames(frames_dir, VID)
+    first, last = read_cameras(posed, [0]), read_cameras(posed, [5])
+    assert calls == {"list": 1, "traj": 1}
+    assert first.image_paths[0].name == f"{VID}_{times[0]:.3f}.png" and last.frame_numbers.tolist() == [5]
+    assert np.abs(last.poses[0] - poses[5]).max() < 1e-6
 
 
 def test_writer_is_byte_deterministic(tmp_path):
@@ -146,16 +173,41 @@ def test_frames_take_the_nearest_pose_less_than_5_ms_away():
     assert rows.tolist() == [1, 2, 2, 0, 1] and gaps.tolist() == [0, 4, 50, 4, 100]
 
 
-def test_a_frame_5_ms_from_every_pose_is_named(tmp_path):
+def test_a_frame_5_ms_from_every_pose_is_dropped_and_counted(tmp_path):
     frames_dir, times, poses, _ = write(tmp_path, n=2, times=[5.0, 5.5])
     traj = frames_dir / "lowres_wide.traj"
     lines = traj.read_text().splitlines()
-    traj.write_text(f"5.004 {lines[0].split(' ', 1)[1]}\n")
-    assert np.abs(read_lowres_wide(frames_dir, VID, indices=[0]).poses[0] - poses[0]).max() < 1e-6
     traj.write_text(f"5.004 {lines[0].split(' ', 1)[1]}\n5.4949 {lines[1].split(' ', 1)[1]}\n")
-    with pytest.raises(SceneError, match=rf"^{VID}: lowres_wide\.traj: frame {VID}_5\.500\.png has no pose within "
-                                         r"5 ms \(nearest 5 ms away; 1 of 2 frames lack one\)$"):
-        read_lowres_wide(frames_dir, VID)
+    stream = read_lowres_wide(frames_dir, VID)
+    assert [p.name for p in stream.image_paths] == [f"{VID}_5.000.png"] and stream.frame_numbers.tolist() == [0]
+    assert (stream.listed_frames, stream.dropped_frames) == (2, 1)
+    assert np.abs(stream.poses[0] - poses[0]).max() < 1e-6
+    traj.write_text(f"5.004 {lines[0].split(' ', 1)[1]}\n5.4959 {lines[1].split(' ', 1)[1]}\n")  # 4 ms: kept
+    assert read_lowres_wide(frames_dir, VID).dropped_frames == 0
+
+
+def test_frames_before_the_first_and_after_the_last_pose_are_dropped(tmp_path):
+    times = 10.0 + 0.1 * np.arange(8)
+    frames_dir, _, poses, _ = write(tmp_path, n=8, times=times)
+    traj = frames_dir / "lowres_wide.traj"
+    traj.write_text("".join(line + "\n" for line in traj.read_text().splitlines()[2:6]))  # frames 2..5 keep a pose
+    posed = match_frames(frames_dir, VID)
+    assert len(posed) == 4 and posed.dropped == 4 and posed.numbers.tolist() == [2, 3, 4, 5]
+    assert len(posed.listed_paths) == 8 and np.array_equal(posed.listed_times_s, np.round(times, 3))
+    stream = read_cameras(posed, [0, 3])
+    assert stream.frame_numbers.tolist() == [2, 5] and np.allclose(stream.timestamps_s, [10.2, 10.5])
+    assert np.abs(stream.poses - poses[[2, 5]]).max() < 1e-6
+    assert (stream.listed_frames, stream.dropped_frames) == (8, 4)
+
+
+def test_a_video_where_no_frame_has_a_pose_is_named(tmp_path):
+    frames_dir, _, _, _ = write(tmp_path, n=2, times=[5.0, 5.5])
+    traj = frames_dir / "lowres_wide.traj"
+    lines = traj.read_text().splitlines()
+    traj.write_text(f"7.25 {lines[0].split(' ', 1)[1]}\n8.0 {lines[1].split(' ', 1)[1]}\n")
+    with pytest.raises(SceneError, match=rf"^scan7: lowres_wide\.traj: no frame has a pose within 5 ms: 2 frames from "
+                                         r"5\.000 to 5\.500 s, 2 poses from 7\.250 to 8\.000 s$"):
+        read_lowres_wide(frames_dir, VID, "scan7")
 
 
 def test_pincam_named_1_ms_off_is_found_as_the_toolkit_does(tmp_path):

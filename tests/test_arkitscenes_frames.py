@@ -105,6 +105,38 @@ def test_only_the_sampled_pngs_are_read(scan, tmp_path):
         sample_scene_frames(scene, FramesConfig(n_frames=4))
 
 
+def test_frames_without_a_pose_are_dropped_before_sampling(scan, tmp_path):
+    """A capture with PNGs before the first and after the last traj line: those frames are never
+    sampled; the 4 frames spread uniformly over the 24 posed ones keep their listing positions."""
+    import shutil
+
+    from vsi100k.frames.sources import sample_scene_frames
+
+    folder = Path(shutil.copytree(scan["dir"], tmp_path / VID))
+    traj = folder / f"{VID}_frames" / "lowres_wide.traj"
+    traj.write_text("".join(line + "\n" for line in traj.read_text().splitlines()[3:27]))  # frames 3..26
+    frames = sample_scene_frames(replace(scan["scene"], directory=folder), FramesConfig(n_frames=4))
+    expected = 3 + np.linspace(0, 23, 4, dtype=int)
+    assert expected.tolist() == [3, 10, 18, 26]
+    assert frames.indices.tolist() == expected.tolist() and frames.total_frames == N
+    assert np.allclose(frames.timestamps_s, scan["times"][expected] - scan["times"][0], atol=1e-9)
+    assert np.abs(frames.poses - scan["poses"][expected]).max() < 1e-6
+    traj.write_text("1.0 0 0 0 0 0 0\n")
+    with pytest.raises(SceneError, match=rf"^{VID}: lowres_wide\.traj: no frame has a pose within 5 ms: {N} frames "):
+        sample_scene_frames(replace(scan["scene"], directory=folder), FramesConfig(n_frames=4))
+
+
+def test_sampling_lists_the_folder_once(scan, monkeypatch):
+    import vsi100k.arkitscenes.camera as camera
+    from vsi100k.frames.sources import sample_scene_frames
+
+    listings = []
+    list_frames = camera.list_frames
+    monkeypatch.setattr(camera, "list_frames", lambda *args: listings.append(args) or list_frames(*args))
+    frames = sample_scene_frames(scan["scene"], FramesConfig(n_frames=3))
+    assert len(listings) == 1 and frames.indices.tolist() == [0, 14, 29]
+
+
 def test_a_png_whose_size_differs_from_its_pincam_is_named(scan, tmp_path):
     import shutil
 

@@ -170,6 +170,43 @@ def test_malformed_split_csv(tmp_path):
         read_split_lists(tmp_path)
 
 
+def test_unreadable_split_csv_and_empty_video_id_are_named(tmp_path):
+    from vsi100k.arkitscenes.splits import read_split_csv
+
+    csv_path = tmp_path / "3dod_train_val_splits.csv"
+    csv_path.write_text("video_id,visit_id,fold\n41000001,NA,Training\n ,400,Validation\n")
+    with pytest.raises(ConfigError, match=r"3dod_train_val_splits\.csv: line 3: empty video_id$"):
+        read_split_lists(tmp_path)
+    csv_path.write_bytes(b"video_id,visit_id,fold\n41000001,NA,Training\n4100\xff0002,NA,Training\n")
+    with pytest.raises(ConfigError, match=r"3dod_train_val_splits\.csv: split csv is not UTF-8 text \(byte \d+\)$"):
+        read_split_lists(tmp_path)
+    with pytest.raises(ConfigError, match=rf"^{tmp_path}: cannot read the split csv \(Is a directory\)$"):
+        read_split_csv(tmp_path)
+    csv_path.write_bytes(b"\xef\xbb\xbfvideo_id,visit_id,fold\n41000001,7,Validation\n")  # a byte-order mark
+    assert read_split_csv(csv_path) == [("41000001", "7", "validation")]
+
+
+def test_every_release_class_is_known_to_the_label_map():
+    """No class of the release falls through as unknown: each is mapped to a category or excluded."""
+    from vsi100k.facts.vocabulary import normalize_label
+
+    vocabulary = arkitscenes_vocabulary()
+    assert len(set(ARKIT_CLASSES)) == 17
+    unknown = [c for c in ARKIT_CLASSES if normalize_label(c) not in set(vocabulary.synonyms) | vocabulary.excluded]
+    assert unknown == []
+    assert sorted(c for c in ARKIT_CLASSES if normalize_label(c) in vocabulary.excluded) == ["cabinet", "shelf", "stool"]
+
+
+def test_stream_paths_are_those_of_the_frames_folder(tmp_path):
+    from vsi100k.arkitscenes.files import LowresWideFiles
+
+    files = ArkitFiles(tmp_path / "41000001")
+    frames_dir = tmp_path / "41000001" / "41000001_frames"
+    assert files.stream == LowresWideFiles(frames_dir)
+    assert (files.images_dir, files.intrinsics_dir, files.traj) == (
+        frames_dir / "lowres_wide", frames_dir / "lowres_wide_intrinsics", frames_dir / "lowres_wide.traj")
+
+
 def test_label_map_follows_the_project_vocabulary():
     vocabulary = arkitscenes_vocabulary()
     assert {c: vocabulary.category_for(c) for c in ARKIT_CLASSES} == {

@@ -15,7 +15,7 @@ from vsi100k.facts.schema import SceneFacts
 from vsi100k.facts.vocabulary import category_for, default_vocabulary, normalize_label, parse_vocabulary
 from vsi100k.scene import Scene, SegGroup
 
-SPEC_CATEGORIES = (
+VSIBENCH_CATEGORIES = (
     "door", "table", "chair", "trash bin", "window", "backpack", "pillow", "bed", "mirror", "lamp", "sofa",
     "refrigerator", "monitor", "radiator", "tv", "counter", "bookshelf", "towel", "nightstand", "telephone",
     "printer", "microwave", "plant", "keyboard", "clock", "closet", "fan", "washing machine", "oven",
@@ -24,9 +24,9 @@ SPEC_CATEGORIES = (
 
 
 # ---------------------------------------------------------------- vocabulary
-def test_vocabulary_covers_the_spec_categories():
+def test_vocabulary_covers_the_vsibench_categories():
     vocabulary = default_vocabulary()
-    for name in SPEC_CATEGORIES:
+    for name in VSIBENCH_CATEGORIES:
         assert name in vocabulary.categories
         assert category_for(name) == name
 

@@ -9,7 +9,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from vsi100k.tasks.common import balance_letters, balance_question_letters, correct_position, relettered
+from vsi100k.tasks.build_passes import questions_after_build_passes
+from vsi100k.tasks.common import balance_letters, correct_position, relettered
 from vsi100k.tasks.object_rel_distance import relist_choices
 from vsi100k.tasks.options import LETTERS, rebalanced_positions
 
@@ -156,7 +157,8 @@ def test_question_values_go_through_the_same_pass():
                 "details": r.get("details", {}), "correct_option": r["ground_truth"] if r["answer_kind"] == "choice" else "A"}
                for r in skewed_build()]
     questions = [record_to_question(r) for r in records]
-    balanced = balance_question_letters(questions, 0)
+    balanced, dropped = questions_after_build_passes(questions, 0)
+    assert not dropped  # no route planning here: the cap drops nothing
     assert [q.question_id for q in balanced] == [q.question_id for q in questions]
     rows = balance_letters(records, 0, ["train"] * len(records))
     assert [(q.ground_truth, q.correct_option, q.options, q.question) for q in balanced] == [
@@ -177,7 +179,8 @@ def test_letter_pass_errors():
         correct_position({**good, "options": ["A. sofa", "C. tv", "C. lamp", "D. door"]})
     with pytest.raises(ValueError, match=r"balance_letters: 1 group labels for 2 records"):
         balance_letters([good, good], 0, ["train"])
-    with pytest.raises(ValueError, match=r"object_rel_distance: question 'What\?' does not list the choices"):
+    with pytest.raises(ValueError, match=r"^scene0000_00: question scene0000_00/object_rel_distance/0000: "
+                                         r"object_rel_distance: question 'What\?' does not list the choices"):
         relettered({**good, "question": "What?"}, 0, relist_choices)
     with pytest.raises(ValueError, match=r"object_rel_distance: \['sofa', 'tv'\] is not a reordering of the 4 choices"):
         relist_choices(good["question"], ["sofa", "tv", "lamp", "door"], ["sofa", "tv"])

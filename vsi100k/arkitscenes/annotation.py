@@ -31,9 +31,8 @@ BOX_KEYS = ("obbAligned", "obb")
 
 @dataclass(frozen=True)
 class AnnotatedBox:
-    """One record of `data[]`: its uid, raw label and box (mesh frame, metres)."""
+    """One record of `data[]`: its raw label and box (mesh frame, metres)."""
 
-    uid: str
     label: str
     box: Box
 
@@ -73,7 +72,7 @@ def read_annotation(path: Path, scene_id: str) -> tuple[AnnotatedBox, ...]:
         obb = next((segments[key] for key in BOX_KEYS if isinstance(segments, dict) and key in segments), None)
         if not isinstance(obb, dict):
             raise SceneError(scene_id, path, f"{where}: no 'segments.obbAligned' box")
-        boxes.append(AnnotatedBox(str(record.get("uid", k)), record["label"], checked_box(obb, where, scene_id, path)))
+        boxes.append(AnnotatedBox(record["label"], checked_box(obb, where, scene_id, path)))
     return tuple(boxes)
 
 

@@ -16,8 +16,11 @@ and boxes. Images are stored as the sensor captured them (landscape); poses and 
 to the stored image, so frames are never rotated here.
 
 Frames are matched to poses as Apple's toolkit does: the traj timestamps rounded to milliseconds,
-and a frame takes the nearest pose less than 5 ms away (`POSE_TOLERANCE_MS`). A frame's pincam is
-`<same stem>.pincam`, else the one named 1 ms earlier or later (the toolkit's fallback).
+and a frame takes the nearest pose less than 5 ms away (`POSE_TOLERANCE_MS`). The whole listing is
+matched first; frames without such a pose (captures often hold PNGs before the first or after the
+last traj line) are dropped and counted, and only a video where no frame has a pose is an error.
+A frame's pincam is `<same stem>.pincam`, else the one named 1 ms earlier or later (the toolkit's
+fallback).
 
 This module only reads and writes these files; it decodes no image (the frames stage decodes the
 frames it samples) and knows nothing of meshes or objects.
@@ -32,7 +35,7 @@ from typing import Iterable
 
 import numpy as np
 
-from vsi100k.arkitscenes.files import IMAGES_DIR, INTRINSICS_DIR, TRAJ_NAME
+from vsi100k.arkitscenes.files import LowresWideFiles
 from vsi100k.errors import SceneError
 
 POSE_TOLERANCE_MS = 4  # a pose counts for a frame when |t_frame - t_pose| <= 4 ms, i.e. < 5 ms
@@ -40,26 +43,54 @@ PINCAM_FALLBACK_MS = (0, -1, 1)  # pincam names tried, in ms from the frame's ow
 
 
 @dataclass(frozen=True)
+class PosedFrames:
+    """The frame listing of one video and the frames of it that have a pose, ascending by timestamp.
+
+    listed_times_s: (L,) float64 seconds of every PNG of `lowres_wide/` (from the names, 3 decimals).
+    listed_paths: the L PNG files.
+    numbers: (N,) int64 positions in the listing of the N >= 1 frames with a pose within tolerance.
+    poses: (N, 4, 4) float64 camera-to-world of those frames, mesh frame, OpenCV camera axes.
+    """
+
+    video_id: str
+    scene_id: str
+    frames_dir: Path
+    listed_times_s: np.ndarray
+    listed_paths: tuple[Path, ...]
+    numbers: np.ndarray
+    poses: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    @property
+    def dropped(self) -> int:
+        """Frames of the listing without a pose within tolerance (left out of every stream)."""
+        return len(self.listed_paths) - len(self.numbers)
+
+
+@dataclass(frozen=True)
 class LowresWideStream:
     """Frames of one video matched to their cameras, ascending by timestamp.
 
     timestamps_s: (N,) float64 seconds, from the frame file names (3 decimals).
-    pose_timestamps_s: (N,) float64 seconds of the traj line each frame took its pose from.
     poses: (N, 4, 4) float64 camera-to-world, mesh frame, OpenCV camera axes.
     intrinsics: (N, 3, 3) float64 pinhole matrices in pixels of each frame's image.
     image_sizes: (N, 2) int64 (width, height) in pixels, as each pincam states.
     image_paths: the N PNG files.
     frame_numbers: (N,) int64 position of each frame in the whole sorted listing (0-based).
+    listed_frames: PNGs in the whole listing; dropped_frames: those of them without a pose.
     """
 
     video_id: str
     timestamps_s: np.ndarray
-    pose_timestamps_s: np.ndarray
     poses: np.ndarray
     intrinsics: np.ndarray
     image_sizes: np.ndarray
     image_paths: tuple[Path, ...]
     frame_numbers: np.ndarray
+    listed_frames: int
+    dropped_frames: int
 
     def __len__(self) -> int:
         return len(self.image_paths)
@@ -166,10 +197,11 @@ def write_lowres_wide(frames_dir: Path, video_id: str, times_s: np.ndarray, pose
     k = np.asarray(intrinsic, dtype=np.float64)
     if k.shape != (3, 3) or not (k[0, 0] > 0 and k[1, 1] > 0):
         raise ValueError(f"intrinsic must be a (3, 3) matrix with positive focal lengths, got {k.tolist()}")
-    images_dir, intrinsics_dir = frames_dir / IMAGES_DIR, frames_dir / INTRINSICS_DIR
+    files = LowresWideFiles(frames_dir)
+    images_dir, intrinsics_dir = files.images_dir, files.intrinsics_dir
     images_dir.mkdir(parents=True, exist_ok=True)
     intrinsics_dir.mkdir(parents=True, exist_ok=True)
-    (frames_dir / TRAJ_NAME).write_text("".join(_traj_line(t, p) + "\n" for t, p in zip(times, poses)))
+    files.traj.write_text("".join(_traj_line(t, p) + "\n" for t, p in zip(times, poses)))
     written: list[Path] = []
     for image in images:
         if len(written) == n:
@@ -197,7 +229,7 @@ def list_frames(frames_dir: Path, video_id: str, scene_id: str | None = None) ->
     PNG is not named `<video_id>_<seconds>.png`.
     """
     scene_id = scene_id or video_id
-    images_dir = Path(frames_dir) / IMAGES_DIR
+    images_dir = LowresWideFiles(Path(frames_dir)).images_dir
     if not images_dir.is_dir():
         raise SceneError(scene_id, images_dir, "no frames: the lowres_wide folder is missing")
     found: list[tuple[int, Path]] = []
@@ -296,44 +328,70 @@ def match_poses(frame_ms: np.ndarray, pose_ms: np.ndarray) -> tuple[np.ndarray, 
     return order[pick], np.minimum(gap_left, gap_right)
 
 
-def read_lowres_wide(frames_dir: Path, video_id: str, scene_id: str | None = None,
-                     indices: np.ndarray | None = None) -> LowresWideStream:
-    """The frames of `<video_id>_frames/` with their poses and intrinsics (see the module docstring).
+def match_frames(frames_dir: Path, video_id: str, scene_id: str | None = None) -> PosedFrames:
+    """List `lowres_wide/` once, read the traj file and match every frame to its pose.
 
-    indices: positions in the sorted frame listing to read (default all); only their pincams are
-    opened. SceneError naming the scene, the file and the problem: no frames, a missing pose file,
-    a malformed traj line, a frame without a pose within 5 ms, a missing or malformed pincam.
+    Frames without a pose less than 5 ms away are dropped (`PosedFrames.dropped` counts them).
+    SceneError naming the scene, the file and the problem: no frames (see `list_frames`), a missing
+    or malformed traj file (see `read_traj`), or no frame with a pose within 5 ms.
     """
     scene_id = scene_id or video_id
     frames_dir = Path(frames_dir)
     times, paths = list_frames(frames_dir, video_id, scene_id)
-    traj = frames_dir / TRAJ_NAME
+    traj = LowresWideFiles(frames_dir).traj
     pose_stamps, camera_to_world = read_traj(traj, scene_id)
-    chosen = np.arange(len(paths)) if indices is None else np.asarray(indices, dtype=np.int64)
-    if chosen.size and (chosen.min() < 0 or chosen.max() >= len(paths)):
-        raise ValueError(f"frame indices must lie in [0, {len(paths)}), got {chosen.min()}..{chosen.max()}")
-    frame_ms = np.round(times[chosen] * 1000.0).astype(np.int64)
+    frame_ms = np.round(times * 1000.0).astype(np.int64)
     pose_ms = np.round(pose_stamps * 1000.0).astype(np.int64)
     rows, gaps = match_poses(frame_ms, pose_ms)
-    far = np.flatnonzero(gaps > POSE_TOLERANCE_MS)
-    if far.size:
-        k = int(far[0])
-        raise SceneError(scene_id, traj, f"frame {paths[chosen[k]].name} has no pose within 5 ms "
-                                         f"(nearest {int(gaps[k])} ms away; {far.size} of {len(chosen)} frames lack one)")
-    intrinsics_dir = frames_dir / INTRINSICS_DIR
+    near = np.flatnonzero(gaps <= POSE_TOLERANCE_MS)
+    if near.size == 0:
+        raise SceneError(scene_id, traj, f"no frame has a pose within 5 ms: {len(paths)} frames from "
+                                         f"{times[0]:.3f} to {times[-1]:.3f} s, {len(pose_ms)} poses from "
+                                         f"{pose_ms.min() / 1000.0:.3f} to {pose_ms.max() / 1000.0:.3f} s")
+    return PosedFrames(video_id=video_id, scene_id=scene_id, frames_dir=frames_dir, listed_times_s=times,
+                       listed_paths=paths, numbers=near.astype(np.int64), poses=camera_to_world[rows[near]])
+
+
+def read_cameras(posed: PosedFrames, picks: np.ndarray | None = None) -> LowresWideStream:
+    """The stream of the posed frames at positions `picks` (0-based among the N posed frames,
+    ascending; default all), with their intrinsics: only their pincams are opened.
+
+    SceneError naming the scene, the `lowres_wide` folder and the problem when a pick lies outside
+    [0, N); a missing or malformed pincam (see `read_pincam`).
+    """
+    chosen = np.arange(len(posed)) if picks is None else np.asarray(picks, dtype=np.int64).reshape(-1)
+    if chosen.size and (chosen.min() < 0 or chosen.max() >= len(posed)):
+        raise SceneError(posed.scene_id, LowresWideFiles(posed.frames_dir).images_dir,
+                         f"frame picks must lie in [0, {len(posed)}) (the frames with a pose), "
+                         f"got {chosen.min()}..{chosen.max()}")
+    numbers = posed.numbers[chosen]
+    times = posed.listed_times_s[numbers]
+    intrinsics_dir = LowresWideFiles(posed.frames_dir).intrinsics_dir
     sizes, matrices = [], []
-    for position, ms in zip(chosen, frame_ms):
-        width, height, matrix = read_pincam(_pincam_of(intrinsics_dir, video_id, int(ms), scene_id, paths[position]),
-                                            scene_id)
+    for number, ms in zip(numbers, np.round(times * 1000.0).astype(np.int64)):
+        pincam = _pincam_of(intrinsics_dir, posed.video_id, int(ms), posed.scene_id, posed.listed_paths[number])
+        width, height, matrix = read_pincam(pincam, posed.scene_id)
         sizes.append((width, height))
         matrices.append(matrix)
     return LowresWideStream(
-        video_id=video_id,
-        timestamps_s=times[chosen],
-        pose_timestamps_s=pose_stamps[rows],
-        poses=camera_to_world[rows],
+        video_id=posed.video_id,
+        timestamps_s=times,
+        poses=posed.poses[chosen],
         intrinsics=np.stack(matrices) if matrices else np.zeros((0, 3, 3)),
         image_sizes=np.array(sizes, dtype=np.int64).reshape(-1, 2),
-        image_paths=tuple(paths[i] for i in chosen),
-        frame_numbers=chosen,
+        image_paths=tuple(posed.listed_paths[i] for i in numbers),
+        frame_numbers=numbers,
+        listed_frames=len(posed.listed_paths),
+        dropped_frames=posed.dropped,
     )
+
+
+def read_lowres_wide(frames_dir: Path, video_id: str, scene_id: str | None = None,
+                     picks: np.ndarray | None = None) -> LowresWideStream:
+    """The frames of `<video_id>_frames/` that have a pose, with their poses and intrinsics (see the
+    module docstring): `read_cameras(match_frames(...), picks)`.
+
+    picks: positions among the frames with a pose (default all). SceneError as listed in
+    `match_frames` and `read_cameras`.
+    """
+    return read_cameras(match_frames(frames_dir, video_id, scene_id), picks)

@@ -34,6 +34,28 @@ NO_VISIT = "NA"
 
 
 @dataclass(frozen=True)
+class LowresWideFiles:
+    """The files of one `<video_id>_frames/` folder (the only place their names are joined)."""
+
+    frames_dir: Path
+
+    @property
+    def images_dir(self) -> Path:
+        """`lowres_wide/`: PNG frames named `<video_id>_<timestamp>.png`."""
+        return Path(self.frames_dir) / IMAGES_DIR
+
+    @property
+    def intrinsics_dir(self) -> Path:
+        """`lowres_wide_intrinsics/`: one `.pincam` per frame."""
+        return Path(self.frames_dir) / INTRINSICS_DIR
+
+    @property
+    def traj(self) -> Path:
+        """`lowres_wide.traj`: one camera pose per line."""
+        return Path(self.frames_dir) / TRAJ_NAME
+
+
+@dataclass(frozen=True)
 class ArkitFiles:
     """The files of one ARKitScenes video folder (the folder's name is the video id)."""
 
@@ -57,19 +79,21 @@ class ArkitFiles:
         return Path(self.directory) / f"{self.scene_id}{FRAMES_SUFFIX}"
 
     @property
+    def stream(self) -> LowresWideFiles:
+        """The files inside `<video_id>_frames/`."""
+        return LowresWideFiles(self.frames_dir)
+
+    @property
     def images_dir(self) -> Path:
-        """`<video_id>_frames/lowres_wide`: PNG frames named `<video_id>_<timestamp>.png`."""
-        return self.frames_dir / IMAGES_DIR
+        return self.stream.images_dir
 
     @property
     def intrinsics_dir(self) -> Path:
-        """`<video_id>_frames/lowres_wide_intrinsics`: one `.pincam` per frame."""
-        return self.frames_dir / INTRINSICS_DIR
+        return self.stream.intrinsics_dir
 
     @property
     def traj(self) -> Path:
-        """`<video_id>_frames/lowres_wide.traj`: one camera pose per line."""
-        return self.frames_dir / TRAJ_NAME
+        return self.stream.traj
 
 
 def is_scan(folder: Path) -> bool:

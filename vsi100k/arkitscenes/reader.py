@@ -40,9 +40,7 @@ def load_scan(scene_dir: Path, labels=None) -> Scene:
     files = ArkitFiles(scene_dir)
     scene_id = files.scene_id
     annotated = read_annotation(files.annotation, scene_id)
-    vertices, colors, faces = read_ply(files.mesh, scene_id)
-    if not _has_colors(files.mesh):
-        colors = np.tile(np.asarray(NO_COLOR_GREY, dtype=np.uint8), (len(vertices), 1))
+    vertices, colors, faces = read_ply(files.mesh, scene_id, default_color=NO_COLOR_GREY)
     boxes = [a.box for a in annotated]
     seg_indices = box_segments(vertices, boxes)
     seg_groups = tuple(SegGroup(id=k, object_id=k, segments=(k + 1,), label=a.label) for k, a in enumerate(annotated))
@@ -90,10 +88,3 @@ def box_segments(vertices: np.ndarray, boxes: list[Box], margin_m: float = INSID
         best[take] = volume
     return seg
 
-
-def _has_colors(path: Path) -> bool:
-    """Whether the PLY header declares a `red` vertex property (read_ply fills white otherwise)."""
-    with open(path, "rb") as handle:
-        head = handle.read(1 << 16)
-    header = head.split(b"end_header", 1)[0].decode("ascii", errors="replace")
-    return any(line.split()[-1:] == ["red"] for line in header.splitlines() if line.startswith("property"))

@@ -25,22 +25,34 @@ def split_csv_files(root: Path) -> list[Path]:
 
 
 def read_split_csv(path: Path) -> list[tuple[str, str | None, str]]:
-    """Rows (video_id, visit_id or None, split) of a split csv; ConfigError naming the file and
-    the line for a missing column or an unknown fold."""
+    """Rows (video_id, visit_id or None, split) of a split csv. ConfigError naming the file for an
+    unreadable file or one that is not UTF-8 text, and the line too for a missing column, an empty
+    video_id or an unknown fold."""
     path = Path(path)
-    with path.open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise ConfigError(f"{path}: split csv lacks the column(s) {', '.join(missing)} "
-                              f"(expected header {','.join(CSV_COLUMNS)})")
-        rows = []
-        for line, row in enumerate(reader, start=2):
-            fold = (row["fold"] or "").strip()
-            if fold not in FOLDS:
-                raise ConfigError(f"{path}: line {line}: fold {fold!r} is not one of {', '.join(FOLDS)}")
-            visit = (row["visit_id"] or "").strip()
-            rows.append((row["video_id"].strip(), None if visit in ("", NO_VISIT) else visit, FOLDS[fold]))
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return _split_rows(csv.DictReader(handle), path)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: split csv is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the split csv ({exc.strerror or exc})") from None
+
+
+def _split_rows(reader: csv.DictReader, path: Path) -> list[tuple[str, str | None, str]]:
+    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or ())]
+    if missing:
+        raise ConfigError(f"{path}: split csv lacks the column(s) {', '.join(missing)} "
+                          f"(expected header {','.join(CSV_COLUMNS)})")
+    rows = []
+    for line, row in enumerate(reader, start=2):
+        video = (row["video_id"] or "").strip()
+        if not video:
+            raise ConfigError(f"{path}: line {line}: empty video_id")
+        fold = (row["fold"] or "").strip()
+        if fold not in FOLDS:
+            raise ConfigError(f"{path}: line {line}: fold {fold!r} is not one of {', '.join(FOLDS)}")
+        visit = (row["visit_id"] or "").strip()
+        rows.append((video, None if visit in ("", NO_VISIT) else visit, FOLDS[fold]))
     return rows
 
 

@@ -56,10 +56,9 @@ def questions(
         lists: dict[str, str] = {}
         rooms: dict[str, str] = {}
         if split_lists is not None:
-            from vsi100k.sources import SOURCES, scene_rooms
+            from vsi100k.sources import scene_rooms, split_lists as read_split_lists
 
-            for source in SOURCES.values():
-                lists.update(source.split_lists(split_lists))
+            lists = read_split_lists(split_lists)
             rooms = scene_rooms(split_lists)
             if not lists:
                 raise FileNotFoundError(f"{split_lists}: no split lists found (ScanNet's scannetv2_train.txt / "

@@ -68,7 +68,8 @@ def frame_row(
     """The frames row of one scene (columns of `frame_features()`).
 
     frame_indices: indices of the sampled frames in the source stream. timestamps_s: their times in
-    seconds. jpegs: the encoded frames, each `width` x `height` pixels. source: "sens" or "mp4".
+    seconds. jpegs: the encoded frames, each `width` x `height` pixels. source: "sens", "mp4" or "images"
+    (an image folder).
     """
     if not (len(frame_indices) == len(timestamps_s) == len(jpegs)):
         raise ValueError(

@@ -103,10 +103,13 @@ class FactsConfig:
         }
 
 
-def extract_facts(scene: Scene, cfg: FactsConfig | None = None, vocabulary: Vocabulary | None = None) -> SceneFacts:
+def extract_facts(scene: Scene, cfg: FactsConfig | None = None, vocabulary: Vocabulary | None = None,
+                  source: str | None = None) -> SceneFacts:
     """Compute the facts of one scene.
 
     vocabulary: the source's raw label -> category map (the packaged ScanNet one when None).
+    source: the scan's source when it is not ScanNet ("scannetpp", "arkitscenes"), recorded as
+        `extra["source"]` so that questions made from the facts alone name it (None: not recorded).
 
     Objects are the scene's resolved objects (`Scene.objects`: duplicated segGroups dropped,
     segGroups sharing an objectId merged) with their instance ids, so an object with no vertices
@@ -125,23 +128,16 @@ def extract_facts(scene: Scene, cfg: FactsConfig | None = None, vocabulary: Voca
     annotated = scene.annotated_boxes
     for obj in scene.objects:
         index = obj.vertex_indices
-        if annotated is not None and obj.object_id in annotated:
-            objects.append(ObjectFacts(
-                instance_id=obj.instance_id,
-                raw_label=obj.label,
-                category=vocabulary.category_for(obj.label),
-                vertex_count=int(len(index)),
-                boxes=annotated_box_methods(annotated[obj.object_id]),
-            ))
-            point_sets.append(vertices[index])
-            continue
-        if len(index) == 0:
+        points = vertices[index]
+        if annotated is not None and obj.object_id in annotated:  # kept even without vertices
+            boxes = annotated_box_methods(annotated[obj.object_id])
+        elif len(index) == 0:
             empty.append(f"{obj.group_ids[0]} ({obj.label!r})")
             continue
-        points = vertices[index]
-        if len(index) < 4:
-            few.append(f"{obj.instance_id} ({obj.label!r}, {len(index)})")
-        boxes = {method: box_geometry.box_from_points(points, method, cfg.oriented_engine) for method in BOX_METHODS}
+        else:
+            if len(index) < 4:
+                few.append(f"{obj.instance_id} ({obj.label!r}, {len(index)})")
+            boxes = {method: box_geometry.box_from_points(points, method, cfg.oriented_engine) for method in BOX_METHODS}
         objects.append(ObjectFacts(
             instance_id=obj.instance_id,
             raw_label=obj.label,
@@ -154,10 +150,7 @@ def extract_facts(scene: Scene, cfg: FactsConfig | None = None, vocabulary: Voca
         notes.append(f"skipped {len(empty)} segGroups with no vertices: {_listing(empty)}")
     if few:
         notes.append(f"{len(few)} objects have fewer than 4 vertices (flat boxes): {_listing(few)}")
-    if annotated is not None:
-        distances, exact, overlapping = _box_pair_distances(objects, cfg)
-    else:
-        distances, exact, overlapping = _pair_distances(objects, point_sets, cfg)
+    distances, exact, overlapping = _pair_distances(objects, point_sets, cfg, annotated is not None)
     room = _room(vertices, cfg)
     return SceneFacts(
         scene_id=scene.scene_id,
@@ -172,7 +165,7 @@ def extract_facts(scene: Scene, cfg: FactsConfig | None = None, vocabulary: Voca
         distance_method=cfg.distance_method,
         notes=tuple(notes),
         extra={"config": cfg.to_json(), "vertex_count": int(len(vertices)),
-               "annotation_faults": scene.annotation_faults.to_json()},
+               "annotation_faults": scene.annotation_faults.to_json(), **({"source": source} if source else {})},
         exact_distances_m=exact,
         overlapping_pairs=overlapping,
     )
@@ -201,26 +194,37 @@ def _listing(items: list[str]) -> str:
 
 
 def _pair_distances(
-    objects: list[ObjectFacts], point_sets: list[np.ndarray], cfg: FactsConfig
+    objects: list[ObjectFacts], point_sets: list[np.ndarray], cfg: FactsConfig, annotated: bool = False
 ) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], float], tuple[tuple[int, int], ...]]:
     """For every pair of categorised objects, keyed by ascending instance ids: the distance of
-    `cfg.distance_method` and the exact distance (metres), and the pairs the overlap rule set to 0."""
+    `cfg.distance_method` and the exact distance (metres), and the pairs the overlap rule set to 0.
+
+    Exact geometry: closest points between the vertex sets, 0 for pairs the overlap rule flags; for
+    objects annotated as boxes (`annotated`), the distance between the two solid boxes, 0 when they
+    intersect (and "closest_points" means that distance too).
+    """
     chosen = [k for k, obj in enumerate(objects) if obj.category is not None]
     if len(chosen) < 2:
         return {}, {}, ()
     boxes: list[Box] = [objects[k].boxes[cfg.box_method] for k in chosen]
-    points = [point_sets[k] for k in chosen]
-    closest = distance_geometry.closest_points_distances(points)
+    if annotated:
+        from vsi100k.geometry import box_distance
+
+        exact, overlaps = box_distance.box_distance_matrix([objects[k].boxes["oriented"] for k in chosen])
+        closest = exact
+    else:
+        points = [point_sets[k] for k in chosen]
+        closest = distance_geometry.closest_points_distances(points)
+        overlaps = overlap_geometry.overlap_matrix(
+            points, [objects[k].boxes["gravity_aligned"] for k in chosen], cfg.overlap_min_fraction, cfg.overlap_margin_m
+        )
+        exact = np.where(overlaps, 0.0, closest)
     if cfg.distance_method == "box_grid":
         matrix = distance_geometry.box_grid_distances(boxes, cfg.grid_step_m)
     elif cfg.distance_method == "closest_points":
         matrix = closest
     else:
         matrix = distance_geometry.center_distances(boxes)
-    overlaps = overlap_geometry.overlap_matrix(
-        points, [objects[k].boxes["gravity_aligned"] for k in chosen], cfg.overlap_min_fraction, cfg.overlap_margin_m
-    )
-    exact = np.where(overlaps, 0.0, closest)
     ids = [objects[k].instance_id for k in chosen]
     rows, cols = np.triu_indices(len(chosen), k=1)
     pairs = [((ids[a], ids[b]), a, b) for a, b in zip(rows.tolist(), cols.tolist())]
@@ -248,34 +252,6 @@ def annotated_box_methods(box: Box) -> dict[str, Box]:
         "axis_aligned": box_geometry.box_from_points(corners, "axis_aligned"),
         "gravity_aligned": box if yaw_only else box_geometry.box_from_points(corners, "gravity_aligned"),
     }
-
-
-def _box_pair_distances(
-    objects: list[ObjectFacts], cfg: FactsConfig
-) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], float], tuple[tuple[int, int], ...]]:
-    """`_pair_distances` for objects annotated as boxes: the exact distance (and "closest_points")
-    is the distance between the two solid annotated boxes; overlapping solids are 0 apart."""
-    from vsi100k.geometry import box_distance
-
-    chosen = [k for k, obj in enumerate(objects) if obj.category is not None]
-    if len(chosen) < 2:
-        return {}, {}, ()
-    solid, overlaps = box_distance.box_distance_matrix([objects[k].boxes["oriented"] for k in chosen])
-    boxes: list[Box] = [objects[k].boxes[cfg.box_method] for k in chosen]
-    if cfg.distance_method == "box_grid":
-        matrix = distance_geometry.box_grid_distances(boxes, cfg.grid_step_m)
-    elif cfg.distance_method == "closest_points":
-        matrix = solid
-    else:
-        matrix = distance_geometry.center_distances(boxes)
-    ids = [objects[k].instance_id for k in chosen]
-    rows, cols = np.triu_indices(len(chosen), k=1)
-    pairs = [((ids[a], ids[b]), a, b) for a, b in zip(rows.tolist(), cols.tolist())]
-    return (
-        {key: float(matrix[a, b]) for key, a, b in pairs},
-        {key: float(solid[a, b]) for key, a, b in pairs},
-        tuple(sorted(key for key, a, b in pairs if overlaps[a, b])),
-    )
 
 
 def _room(vertices: np.ndarray, cfg: FactsConfig) -> alpha_geometry.AlphaShape:

@@ -1,9 +1,10 @@
 """Sample frames from an image-folder stream (ARKitScenes' `lowres_wide` PNGs with their cameras).
 
-The same rules as video streams: `cfg.n_frames` frames spread uniformly over the timestamp-sorted
-listing (`uniform_frame_indices`), resized to fit `cfg.max_width x cfg.max_height` keeping their
-aspect, stored as JPEG. Only the sampled PNGs and their pincams are opened; the traj file is read
-once. File names and formats belong to `vsi100k.arkitscenes.camera`.
+The same rules as video streams: `cfg.n_frames` frames spread uniformly (`uniform_frame_indices`)
+over the timestamp-sorted frames that have a pose (frames without one are dropped first), resized to
+fit `cfg.max_width x cfg.max_height` keeping their aspect, stored as JPEG. The listing and the traj
+file are read once; only the sampled PNGs and their pincams are opened. File names and formats
+belong to `vsi100k.arkitscenes.camera`.
 """
 
 from __future__ import annotations
@@ -25,19 +26,19 @@ SOURCE = "images"  # SampledFrames.source of image-folder streams
 def sample_image_folder(frames_dir: Path, video_id: str, scene_id: str, cfg: FramesConfig) -> SampledFrames:
     """`cfg.n_frames` frames of an ARKitScenes `<video_id>_frames/` folder with their cameras.
 
-    indices: positions in the timestamp-sorted frame listing. timestamps_s: seconds since the first
-    frame of the listing (from the file names, millisecond resolution; time_source "timestamps").
+    indices: positions in the whole timestamp-sorted frame listing (total_frames counts it, frames
+    without a pose included; none of those is sampled). timestamps_s: seconds since the first frame
+    of the listing (from the file names, millisecond resolution; time_source "timestamps").
     poses: (N, 4, 4) camera-to-world in the mesh frame (OpenCV axes) of the matched traj lines.
     The intrinsics are those of the first sampled frame, for its pincam's image size (ARKit's
     focal length drifts by well under a pixel over a video). Raises SceneError naming the scene,
-    the file and the problem (see `read_lowres_wide`), or when a PNG is unreadable or its size
-    differs from its pincam's.
+    the file and the problem (see `match_frames` and `read_cameras`), or when a PNG is unreadable
+    or its size differs from its pincam's.
     """
-    from vsi100k.arkitscenes.camera import list_frames, read_lowres_wide
+    from vsi100k.arkitscenes.camera import match_frames, read_cameras
 
-    times, paths = list_frames(frames_dir, video_id, scene_id)
-    indices = uniform_frame_indices(len(paths), cfg.n_frames)
-    stream = read_lowres_wide(frames_dir, video_id, scene_id, indices=indices)
+    posed = match_frames(frames_dir, video_id, scene_id)
+    stream = read_cameras(posed, uniform_frame_indices(len(posed), cfg.n_frames))
     jpegs = []
     size = None
     for path, (width, height) in zip(stream.image_paths, stream.image_sizes):
@@ -53,9 +54,9 @@ def sample_image_folder(frames_dir: Path, video_id: str, scene_id: str, cfg: Fra
         scene_id=scene_id,
         source=SOURCE,
         source_name=Path(stream.image_paths[0]).parent.name,
-        total_frames=len(paths),
-        indices=np.asarray(indices, dtype=np.int64),
-        timestamps_s=stream.timestamps_s - times[0],
+        total_frames=stream.listed_frames,
+        indices=stream.frame_numbers.copy(),
+        timestamps_s=stream.timestamps_s - posed.listed_times_s[0],
         time_source="timestamps",
         jpegs=tuple(jpegs),
         width=int(size[0]),

@@ -47,9 +47,10 @@ class StreamLocation:
             pp = ScanppFiles(Path(scene_dir))
             return cls(pp.scene_id, Path(scene_dir), None, pp.video if pp.video.is_file() else None,
                        pp.camera if pp.camera.is_file() else None)
-        folder = _arkit_frames_dir(Path(scene_dir))
-        if folder is not None or _is_arkit_scan(Path(scene_dir)):
-            return cls(Path(scene_dir).name, Path(scene_dir), None, None, None, folder)
+        from vsi100k.arkitscenes.files import is_scan as is_arkit_scan
+
+        if is_arkit_scan(Path(scene_dir)):
+            return cls(Path(scene_dir).name, Path(scene_dir), None, None, None, _arkit_frames_dir(Path(scene_dir)))
         files = ScanFiles(Path(scene_dir), Path(scene_dir).name)
         return cls(files.scene_id, Path(scene_dir), files.sens if files.sens.is_file() else None,
                    files.video if files.video.is_file() else None)
@@ -62,18 +63,11 @@ class StreamLocation:
 Located = Union[Scene, StreamLocation]  # both carry scene_id, directory, sens_path, video_path
 
 
-def _is_arkit_scan(folder: Path) -> bool:
-    from vsi100k.arkitscenes.files import is_scan
-
-    return is_scan(folder)
-
-
 def _arkit_frames_dir(folder: Path) -> Path | None:
-    """`<video_id>_frames` of an ARKitScenes scan whose `lowres_wide` folder exists, else None."""
+    """`<video_id>_frames` of an ARKitScenes scan folder when its `lowres_wide` folder exists, else None
+    (the caller knows the folder is an ARKitScenes scan)."""
     from vsi100k.arkitscenes.files import ArkitFiles
 
-    if not _is_arkit_scan(folder):
-        return None
     files = ArkitFiles(folder)
     return files.frames_dir if files.images_dir.is_dir() else None
 
@@ -82,7 +76,9 @@ def image_folder(scene: Located) -> Path | None:
     """The ARKitScenes `<video_id>_frames` folder a scan's frames come from, or None (other sources)."""
     if isinstance(scene, StreamLocation):
         return scene.frames_dir
-    if scene.sens_path is not None or scene.video_path is not None:
+    from vsi100k.arkitscenes.files import is_scan as is_arkit_scan
+
+    if scene.sens_path is not None or scene.video_path is not None or not is_arkit_scan(Path(scene.directory)):
         return None
     return _arkit_frames_dir(Path(scene.directory))
 
@@ -107,9 +103,10 @@ def stream_files(scene: Located) -> list[Path]:
         return [Path(scene.sens_path)]
     frames_dir = image_folder(scene)
     if frames_dir is not None:
-        from vsi100k.arkitscenes.files import IMAGES_DIR, INTRINSICS_DIR, TRAJ_NAME
+        from vsi100k.arkitscenes.files import LowresWideFiles
 
-        return [p for p in (frames_dir / TRAJ_NAME, frames_dir / INTRINSICS_DIR, frames_dir / IMAGES_DIR) if p.exists()]
+        files = LowresWideFiles(frames_dir)
+        return [p for p in (files.traj, files.intrinsics_dir, files.images_dir) if p.exists()]
     cameras = camera_file(scene)
     if scene.video_path is not None and cameras is not None:
         return [Path(scene.video_path), cameras]
@@ -167,7 +164,8 @@ def sample_scene_frames(scene: Scene, cfg: FramesConfig, *, opener: Opener | Non
     if frames_dir is not None:
         from vsi100k.frames.image_folder import sample_image_folder
 
-        return sample_image_folder(frames_dir, _video_id(scene), scene.scene_id, cfg)
+        # an ARKitScenes scan's id is its video id, which names its frame files
+        return sample_image_folder(frames_dir, scene.scene_id, scene.scene_id, cfg)
     raise SceneError(scene.scene_id, scene.directory, NO_STREAM)
 
 
@@ -224,12 +222,6 @@ def iter_scene_rgb(scene: Scene) -> Iterator[np.ndarray]:
     if frames_dir is not None:
         from vsi100k.frames.image_folder import iter_image_folder_rgb
 
-        return iter_image_folder_rgb(frames_dir, _video_id(scene), scene.scene_id)
+        return iter_image_folder_rgb(frames_dir, scene.scene_id, scene.scene_id)
     raise SceneError(scene.scene_id, scene.directory, NO_STREAM)
 
-
-def _video_id(scene: Located) -> str:
-    """The ARKitScenes video id of a scan: its folder's name (frame files are named after it)."""
-    from vsi100k.arkitscenes.files import ArkitFiles
-
-    return ArkitFiles(Path(scene.directory)).scene_id

@@ -2,7 +2,7 @@
 
 Because only cached results are read, an interrupted build resumes to the same bytes and the
 executor that computed them does not matter. Once every scan's questions are known, the build-wide
-passes run (`final_rows`: the answer-share cap, then the letter pass); they rewrite the rows written,
+passes run (`final_rows`, `vsi100k.tasks.build_passes`); they rewrite the rows written,
 never the cached per-scan results.
 """
 
@@ -48,19 +48,15 @@ def collect(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSumm
 
 
 def final_rows(rows_by_split: dict[str, list[dict]], seed: int) -> tuple[dict[str, list[dict]], Counter]:
-    """The build's question rows after the build-wide passes, split by split in the same order: the
-    answer-share cap (`vsi100k.tasks.answer_cap`) drops over-represented answers, then the letter
-    pass balances correct letters. Returns (rows, Counter question type -> rows dropped by the cap)."""
-    from vsi100k.tasks.answer_cap import capped_indices
-    from vsi100k.tasks.common import balance_letters
+    """The build's question rows after the build-wide passes (`vsi100k.tasks.build_passes`), split by
+    split in the same order; and the rows the answer-share cap dropped, per question type."""
+    from vsi100k.tasks.build_passes import build_wide_passes
 
     flat = [(split, row) for split, rows in rows_by_split.items() for row in rows]
-    kept, dropped = capped_indices([row for _, row in flat], seed, [split for split, _ in flat])
-    flat = [flat[k] for k in kept]
-    balanced = balance_letters([row for _, row in flat], seed, [split for split, _ in flat])
+    kept, rows, dropped = build_wide_passes([row for _, row in flat], seed, [split for split, _ in flat])
     out: dict[str, list[dict]] = {split: [] for split in rows_by_split}
-    for (split, _), row in zip(flat, balanced):
-        out[split].append(row)
+    for k, row in zip(kept, rows):
+        out[flat[k][0]].append(row)
     return out, dropped
 
 

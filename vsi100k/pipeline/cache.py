@@ -38,7 +38,7 @@ STATUS_FAILED = "failed"
 # Every source's reader is part of both: it decides the mesh, the objects and the camera stream.
 SOURCE_CODE = ("sources", "scannet", "scannetpp", "arkitscenes")
 FACTS_CODE = ("__init__.py", "errors.py", "scene.py", *SOURCE_CODE, "facts", "geometry", "data")
-FRAMES_CODE = ("__init__.py", "errors.py", "scene.py", *SOURCE_CODE, "frames")
+FRAMES_CODE = ("__init__.py", "errors.py", "scene.py", *SOURCE_CODE, "frames", "geometry")
 BUILD_CODE = FACTS_CODE + FRAMES_CODE + ("card.py", "card_sources.py", "dataset_card.md", "tasks", "templates",
                                          "pipeline", "dataset")
 

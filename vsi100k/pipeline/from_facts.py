@@ -4,8 +4,8 @@ Reads `<facts_dir>/<scene_id>.json` (one `SceneFacts` per file: the `facts/` fol
 build` and `vsi100k facts` write), sorted by scene id. A file that
 cannot be read is recorded in the report as a scene error and the build goes on; a leakage refusal
 stops the build (it is a decision about the whole split, not a bad file). Once every scene's
-questions are known, the build-wide passes run as in `vsi100k build`: the answer-share cap
-(`vsi100k.tasks.answer_cap`), then the letter pass (`vsi100k.tasks.common.balance_question_letters`).
+questions are known, the build-wide passes run as in `vsi100k build` (`vsi100k.tasks.build_passes`:
+the answer-share cap, then the letter pass).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from typing import Callable
 from vsi100k.errors import SceneError
 from vsi100k.facts.schema import SceneFacts
 from vsi100k.tasks.base import Question
-from vsi100k.tasks.answer_cap import SKIP_REASON as ANSWER_CAP_REASON, capped_indices
-from vsi100k.tasks.common import balance_question_letters
+from vsi100k.tasks.answer_cap import SKIP_REASON as ANSWER_CAP_REASON
+from vsi100k.tasks.build_passes import questions_after_build_passes
 from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.generate import generate_questions
-from vsi100k.tasks.io import question_to_record, write_questions
+from vsi100k.tasks.io import write_questions
 from vsi100k.tasks.leakage import SplitGuard
 from vsi100k.tasks.report import build_report, write_report
 
@@ -102,6 +102,9 @@ def build_questions(
     if duplicated:
         raise ValueError(f"{facts_dir}: several facts files describe scenes {duplicated}; keep one file per scene")
     loaded.sort(key=lambda item: item[1].scene_id)
+    sources = {facts.scene_id: facts.extra["source"] for _, facts in loaded if "source" in facts.extra}
+    if sources:  # refusals name each scan's own source
+        guard = replace(guard, scene_sources={**guard.scene_sources, **sources})
 
     questions: list[Question] = []
     skips: Counter = Counter()
@@ -120,8 +123,7 @@ def build_questions(
         if on_scene:
             on_scene(facts.scene_id)
 
-    kept, capped = capped_indices([question_to_record(q) for q in questions], cfg.seed, [q.split for q in questions])
-    questions = balance_question_letters([questions[k] for k in kept], cfg.seed)
+    questions, capped = questions_after_build_passes(questions, cfg.seed)
     skips.update({(qtype, ANSWER_CAP_REASON): n for qtype, n in capped.items()})
     report = build_report(
         questions,

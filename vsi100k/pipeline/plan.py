@@ -70,7 +70,7 @@ def plan_jobs(cfg: BuildConfig) -> list[ScanJob]:
     Raises FileNotFoundError when the folder holds no scan and LeakageRefused when any scan would
     put val data into train without `allow_val_in_train`.
     """
-    from vsi100k.sources import SOURCES, find_scans, scene_rooms
+    from vsi100k.sources import SOURCES, find_scans, scene_rooms, split_lists
     from vsi100k.tasks.leakage import LeakageError, SplitGuard
 
     scans = find_scans(cfg.scenes_dir, cfg.sources)
@@ -82,17 +82,14 @@ def plan_jobs(cfg: BuildConfig) -> list[ScanJob]:
         )
     if cfg.max_scenes is not None:
         scans = scans[: cfg.max_scenes]
-    scene_splits: dict[str, str] = {}
-    list_files: list[Path] = []
-    for source in SOURCES.values():
-        scene_splits.update(source.split_lists(cfg.scenes_dir))
-        list_files.extend(source.split_list_files(cfg.scenes_dir))
+    scene_splits = split_lists(cfg.scenes_dir)
+    list_files = [path for source in SOURCES.values() for path in source.split_list_files(cfg.scenes_dir)]
     sources_of = {folder.name: source.name for source, folder in scans if source.name != "scannet"}
     guard = SplitGuard(scene_splits, allow_val_in_train=cfg.allow_val_in_train,
                        scene_rooms=scene_rooms(cfg.scenes_dir), scene_sources=sources_of)
     label_table = find_label_table(cfg.scenes_dir)
-    split_lists = _fingerprints(sorted(list_files, key=_list_order))
-    questions = {"code": code_version(BUILD_CODE), "settings": cfg.questions.to_json(), "lists": split_lists,
+    list_fingerprints = _fingerprints(sorted(list_files, key=_list_order))
+    questions = {"code": code_version(BUILD_CODE), "settings": cfg.questions.to_json(), "lists": list_fingerprints,
                  "require_frames": cfg.require_frames, "min_pixel_fraction": cfg.frames.min_pixel_fraction}
     jobs: list[ScanJob] = []
     refused: list[str] = []

@@ -21,7 +21,6 @@ from vsi100k.facts.schema import SceneFacts
 from vsi100k.pipeline.cache import STATUS_FAILED, STATUS_OK, BuildCache
 from vsi100k.pipeline.config import BuildConfig
 from vsi100k.scene import Scene
-from vsi100k.tasks.io import DATASET_NAME
 
 FRAME_SOURCE_NAMES = {"sens": "sens", "video": "mp4"}  # frames stage name -> dataset `source`
 # Errors a scan's content causes; the same inputs fail the same way, so the failure is cached.
@@ -103,9 +102,7 @@ def facts_stage(scan: _LazyScene, job: ScanJob, cfg: BuildConfig, cache: BuildCa
         if vocabulary is None:
             facts = extract_facts(scan(), cfg.facts)
         else:
-            facts = extract_facts(scan(), cfg.facts, vocabulary=vocabulary())
-        if job.source != DATASET_NAME:  # so that `vsi100k questions` on these facts names the source
-            facts = replace(facts, extra={**facts.extra, "source": job.source})
+            facts = extract_facts(scan(), cfg.facts, vocabulary=vocabulary(), source=job.source)
         cache.store_facts(facts, job.facts_key)
         computed.append("facts")
     return facts

@@ -101,10 +101,12 @@ def _property(parts: list[str], line: str, number: int, scene_id: str, path: Pat
     return parts[2], _PLY_TYPES[parts[1]]
 
 
-def read_ply(path: Path, scene_id: str = "?") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Read a ScanNet mesh.
+def read_ply(path: Path, scene_id: str = "?", default_color: tuple[int, int, int, int] = (255, 255, 255, 255),
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read a ScanNet mesh (or any binary little-endian triangle PLY).
 
-    Returns vertices (V, 3) float32 metres, colors (V, 4) uint8 RGBA (alpha 255 when absent),
+    Returns vertices (V, 3) float32 metres, colors (V, 4) uint8 RGBA (each channel the file lacks
+    taken from `default_color`: white, alpha 255, unless given),
     faces (F, 3) int32, with V >= 1 and F >= 1. Raises SceneError naming the scene, the file and the
     problem (header faults, truncated blocks, no vertices, no faces, face indices out of range).
     """
@@ -140,7 +142,7 @@ def read_ply(path: Path, scene_id: str = "?") -> tuple[np.ndarray, np.ndarray, n
             if missing:
                 raise SceneError(scene_id, path, f"vertex element has no {', '.join(missing)} property")
             vertices = np.stack([block["x"], block["y"], block["z"]], axis=1).astype(np.float32)
-            colors = np.full((count, 4), 255, dtype=np.uint8)
+            colors = np.tile(np.asarray(default_color, dtype=np.uint8), (count, 1))
             for i, channel in enumerate(("red", "green", "blue", "alpha")):
                 if channel in block.dtype.names:
                     colors[:, i] = block[channel]

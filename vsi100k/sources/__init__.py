@@ -54,6 +54,14 @@ def find_scans(root: Path, sources: tuple[str, ...] | None = None) -> list[tuple
     return sorted(((source, folder) for folder, source in found.items()), key=lambda item: (item[1].name, str(item[1])))
 
 
+def split_lists(root: Path) -> dict[str, str]:
+    """scene id -> split ("train" / "validation" / "test") from every source's split lists under `root`."""
+    splits: dict[str, str] = {}
+    for source in SOURCES.values():
+        splits.update(source.split_lists(Path(root)))
+    return splits
+
+
 def scene_rooms(root: Path) -> dict[str, str]:
     """scene id -> room for the scans under `root` whose source names rooms (`Source.rooms`)."""
     rooms: dict[str, str] = {}
@@ -63,4 +71,4 @@ def scene_rooms(root: Path) -> dict[str, str]:
     return rooms
 
 
-__all__ = ["DEFAULT_SOURCE", "SOURCES", "Source", "find_scans", "get_source", "scene_rooms", "source_of"]
+__all__ = ["DEFAULT_SOURCE", "SOURCES", "Source", "find_scans", "get_source", "scene_rooms", "source_of", "split_lists"]

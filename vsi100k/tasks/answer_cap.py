@@ -8,7 +8,7 @@ model could learn without looking. Generating per scene cannot fix that (a scene
 route questions), so once a build's questions are known, the over-represented answers are thinned:
 per split, the largest per-answer count `c` is found such that, with every answer kept at most `c`
 times, the most frequent answer's share is at most 1 / n_options + CAP_MARGIN; questions beyond `c`
-are dropped at random (a generator seeded by the build seed and the type), counted under the skip
+are dropped at random (a generator seeded by the build seed, the type and the split), counted under the skip
 reason `answer_share_cap`. Other choice types balance their answers while generating (direction
 words in complete rounds) or have open answer sets (object names, appearance orders), so they are
 not capped. Deterministic: the same questions and seed keep the same ones.
@@ -31,12 +31,15 @@ def largest_count_cap(counts: Sequence[int], max_share: float) -> int:
     """The largest c >= 1 such that keeping min(n, c) of each answer's n questions leaves no answer
     above `max_share` of the kept questions (c = the largest count when nothing needs dropping).
 
-    counts: questions per distinct answer. The kept share of the most frequent answer,
+    counts: questions per distinct answer. With k distinct answers no share can fall below 1/k, so a
+    smaller `max_share` is raised to 1/k (a split holding only two sequences keeps them equally
+    often rather than one of each). The kept share of the most frequent answer,
     min(max n, c) / sum(min(n, c)), grows with c, so the answer is found by walking c down.
     """
     counts = [int(n) for n in counts if n > 0]
     if not counts:
         return 0
+    max_share = max(max_share, 1.0 / len(counts))
     for c in range(max(counts), 0, -1):
         kept = [min(n, c) for n in counts]
         if max(kept) <= max_share * sum(kept) + 1e-12:

@@ -223,7 +223,10 @@ def relettered(record: Mapping, new_position: int, reword: Rewording | None = No
     if "correct_option" in out:
         out["correct_option"] = LETTERS[new_position]
     if reword is not None:
-        out["question"] = reword(record["question"], words, new_words)
+        try:
+            out["question"] = reword(record["question"], words, new_words)
+        except ValueError as exc:
+            raise ValueError(f"{_where(record)}: {exc}") from None
     if isinstance(out.get("details"), dict):
         out["details"] = {
             key: ({w: value[w] for w in new_words} if isinstance(value, dict) and sorted(value) == sorted(words) else value)
@@ -268,12 +271,3 @@ def balance_letters(records: Sequence[Mapping], seed: int, groups: Sequence[Hash
                     if after != before:
                         out[k] = relettered(out[k], after, rewording.get(question_type))
     return out
-
-
-def balance_question_letters(questions: Sequence[Question], seed: int) -> list[Question]:
-    """`balance_letters` over `Question` values grouped by their split; same order, moved ones replaced."""
-    from vsi100k.tasks.io import question_to_record, record_to_question
-
-    records = [question_to_record(q) for q in questions]
-    balanced = balance_letters(records, seed, [q.split for q in questions])
-    return [q if new is old else record_to_question(new) for q, old, new in zip(questions, records, balanced)]

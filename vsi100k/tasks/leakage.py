@@ -95,6 +95,10 @@ class SplitGuard:
         name = self.scene_sources.get(scene_id, "scannet")
         return SOURCE_TITLES.get(name, name)
 
+    def val_split_name(self, scene_id: str) -> str:
+        """How messages name the source's validation split: ScanNet's "val", else "validation"."""
+        return "val" if self.source_title(scene_id) == "ScanNet" else "validation"
+
     @property
     def val_rooms(self) -> frozenset[str]:
         return self._val_rooms  # type: ignore[attr-defined]
@@ -105,8 +109,7 @@ class SplitGuard:
 
     def val_evidence(self, scene_id: str, facts_split: str | None) -> str | None:
         """Why a scene counts as val data (None when it does not)."""
-        title = self.source_title(scene_id)
-        split_name = "val" if title == "ScanNet" else "validation"
+        title, split_name = self.source_title(scene_id), self.val_split_name(scene_id)
         if self.scene_splits.get(scene_id) == "validation":
             return f"it is listed in the {title} {split_name} split"
         if self.room(scene_id) in self.val_rooms:
@@ -146,7 +149,7 @@ class SplitGuard:
                 scene_id,
                 path,
                 f"refusing to put this scene in the train split: {evidence}, and VSI-Bench evaluates on "
-                f"{self.source_title(scene_id)} {'val' if self.source_title(scene_id) == 'ScanNet' else 'validation'} "
-                "scenes; drop the scene or pass --allow-val-in-train (the output records the override)",
+                f"{self.source_title(scene_id)} {self.val_split_name(scene_id)} scenes; drop the scene or pass "
+                "--allow-val-in-train (the output records the override)",
             )
         return SplitDecision(scene_id, split, source, True, evidence)
