@@ -13,7 +13,8 @@ import pytest
 from scipy.spatial import cKDTree
 
 from vsi100k.errors import SceneError
-from vsi100k.synth.boxes import YawBox, box_distance, box_set_distance, segment_distance
+from vsi100k.geometry.box_distance import segment_distance
+from vsi100k.synth.boxes import YawBox, box_distance, box_set_distance
 from vsi100k.synth.catalogue import (
     CATEGORY_OF_RAW_LABEL, KINDS, LABELS, SHAPES, VSI_CATEGORIES, FurnitureKind, category_of,
     label_table_rows,

@@ -1,10 +1,12 @@
-"""Exact distance between two solid oriented boxes. Pure numpy.
+"""Exact distances between solid oriented boxes, vectorised over pairs. Pure numpy.
 
 Overlap is decided by the separating-axis test over the 15 candidate axes of two boxes (3 face
-normals of each, 9 edge-direction cross products). Boxes whose solids intersect are 0 apart; for
+normals of each, 9 edge-direction cross products); boxes that overlap or touch are 0 apart. For
 disjoint boxes the distance is the minimum over every vertex of one box to the other solid and
 every edge of one to every edge of the other, which is exact: the closest points of two disjoint
 convex polytopes can always be taken at a vertex-solid or an edge-edge pair.
+
+Used by the facts of scans annotated with boxes (ARKitScenes) and by the synthetic scans' truth.
 """
 
 from __future__ import annotations
@@ -15,86 +17,118 @@ import numpy as np
 
 from vsi100k.geometry.box import Box
 
-SAT_TOLERANCE_M = 1e-9  # a projection gap within this of 0 counts as touching (neither apart nor overlapping)
-_PARALLEL_EPS = 1e-12  # cross products shorter than this are skipped (parallel edges: face axes cover them)
-_CORNER_SIGNS = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=np.float64)
-# the 12 edges as corner index pairs (corners ordered as _CORNER_SIGNS: bit 2 = x, bit 1 = y, bit 0 = z)
-_EDGES = np.array([(a, a | bit) for bit in (4, 2, 1) for a in range(8) if not a & bit])
+CORNER_SIGNS = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=float)
+EDGES = np.array(  # the 12 edges as corner index pairs (corners differing in one sign)
+    [(i, j) for i in range(8) for j in range(i + 1, 8) if np.sum(CORNER_SIGNS[i] != CORNER_SIGNS[j]) == 1]
+)
 
 
-def _parts(box: Box) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return (np.asarray(box.center, dtype=np.float64), np.asarray(box.extent, dtype=np.float64) / 2.0,
-            np.asarray(box.rotation, dtype=np.float64))
+def box_arrays(boxes: Sequence[Box]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Arrays of a list of `Box`: centers (N, 3), half sizes (N, 3), rotations (N, 3, 3)."""
+    centers = np.array([b.center for b in boxes], dtype=float).reshape(-1, 3)
+    halves = np.array([b.extent for b in boxes], dtype=float).reshape(-1, 3) / 2.0
+    rotations = np.array([b.rotation for b in boxes], dtype=float).reshape(-1, 3, 3)
+    return centers, halves, rotations
 
 
-def separation_gap(box_a: Box, box_b: Box) -> float:
-    """Largest gap (metres) between the projections of the two boxes over the 15 SAT axes:
-    > 0 means disjoint, < 0 means the solids overlap, 0 means they touch."""
-    ca, ha, ra = _parts(box_a)
-    cb, hb, rb = _parts(box_b)
-    crosses = np.cross(ra.T[:, None, :], rb.T[None, :, :]).reshape(9, 3)
-    lengths = np.linalg.norm(crosses, axis=1)
-    axes = np.concatenate([ra.T, rb.T, crosses[lengths > _PARALLEL_EPS] / lengths[lengths > _PARALLEL_EPS, None]])
-    radius_a = np.abs(axes @ ra) @ ha
-    radius_b = np.abs(axes @ rb) @ hb
-    return float(np.max(np.abs(axes @ (cb - ca)) - radius_a - radius_b))
+def box_corners(centers: np.ndarray, halves: np.ndarray, rotations: np.ndarray) -> np.ndarray:
+    """(N, 8, 3) corners of N boxes."""
+    local = CORNER_SIGNS[None] * halves[:, None, :]
+    return np.einsum("nij,nkj->nki", rotations, local) + centers[:, None, :]
 
 
-def boxes_overlap(box_a: Box, box_b: Box, tolerance_m: float = SAT_TOLERANCE_M) -> bool:
-    """Whether the two solids share interior points (touching boxes do not overlap)."""
-    return separation_gap(box_a, box_b) < -tolerance_m
+def boxes_overlap(ca, ha, ra, cb, hb, rb, tol: float = 1e-12) -> np.ndarray:
+    """(N,) bool: whether solid boxes a[n] and b[n] share a point (touching counts).
+
+    ca, cb: (N, 3) centres; ha, hb: (N, 3) half sizes; ra, rb: (N, 3, 3) rotations (columns =
+    axes). Separating-axis test over the 3 + 3 face normals and the 9 edge cross products.
+    """
+    axes_a = np.swapaxes(ra, 1, 2)  # (N, 3, 3): rows are axes
+    axes_b = np.swapaxes(rb, 1, 2)
+    cross = np.cross(axes_a[:, :, None, :], axes_b[:, None, :, :]).reshape(-1, 9, 3)
+    axes = np.concatenate([axes_a, axes_b, cross], axis=1)  # (N, 15, 3)
+    norms = np.linalg.norm(axes, axis=2)
+    usable = norms > 1e-9  # parallel edges give a zero cross product: no information
+    axes = axes / np.where(usable, norms, 1.0)[..., None]
+    offset = np.abs(np.einsum("nkj,nj->nk", axes, cb - ca))
+    radius_a = np.einsum("nkj,nj->nk", np.abs(np.einsum("nkj,nij->nki", axes, axes_a)), ha)
+    radius_b = np.einsum("nkj,nj->nk", np.abs(np.einsum("nkj,nij->nki", axes, axes_b)), hb)
+    separated = usable & (offset > radius_a + radius_b + tol)
+    return ~np.any(separated, axis=1)
 
 
-def point_box_distances(points: np.ndarray, box: Box) -> np.ndarray:
-    """(N,) distance (metres) of (N, 3) points to the solid box (0 inside)."""
-    center, half, rotation = _parts(box)
-    local = (np.asarray(points, dtype=np.float64) - center) @ rotation
-    return np.linalg.norm(np.maximum(np.abs(local) - half, 0.0), axis=1)
+def point_box_distance(points: np.ndarray, centers: np.ndarray, halves: np.ndarray, rotations: np.ndarray) -> np.ndarray:
+    """(N, K) distances of points (N, K, 3) to solid boxes n (0 inside)."""
+    local = np.einsum("nkj,nji->nki", points - centers[:, None, :], rotations)
+    outside = np.maximum(np.abs(local) - halves[:, None, :], 0.0)
+    return np.linalg.norm(outside, axis=2)
 
 
-def segment_distances(p0: np.ndarray, p1: np.ndarray, q0: np.ndarray, q1: np.ndarray) -> np.ndarray:
-    """(N,) distance between segments p0-p1 and q0-q1, each (N, 3): clamped closest parameters
-    (parallel and zero-length segments included)."""
-    d1, d2, r = p1 - p0, q1 - q0, p0 - q0
-    a = np.einsum("ij,ij->i", d1, d1)
-    e = np.einsum("ij,ij->i", d2, d2)
-    b = np.einsum("ij,ij->i", d1, d2)
-    c = np.einsum("ij,ij->i", d1, r)
-    f = np.einsum("ij,ij->i", d2, r)
+def segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndarray) -> np.ndarray:
+    """Minimum distance between segments [p1, q1] and [p2, q2]; inputs (..., 3), output (...).
+
+    Exact closed form: minimise over the two segment parameters, clamping to [0, 1] and
+    re-solving for the other parameter; parallel and zero-length segments handled.
+    """
+    d1, d2, r = q1 - p1, q2 - p2, p1 - p2
+    a = np.einsum("...i,...i->...", d1, d1)
+    e = np.einsum("...i,...i->...", d2, d2)
+    b = np.einsum("...i,...i->...", d1, d2)
+    c = np.einsum("...i,...i->...", d1, r)
+    f = np.einsum("...i,...i->...", d2, r)
+    eps = 1e-18
+    long1, long2 = a > eps, e > eps
+    safe_a = np.where(long1, a, 1.0)
+    safe_e = np.where(long2, e, 1.0)
     denom = a * e - b * b
-    safe_a = np.where(a > 0, a, 1.0)
-    safe_e = np.where(e > 0, e, 1.0)
-    s = np.where(denom > 1e-15 * np.maximum(a * e, 1e-300), (b * f - c * e) / np.where(denom > 0, denom, 1.0), 0.0)
-    s = np.clip(s, 0.0, 1.0)
-    t = np.where(e > 0, (b * s + f) / safe_e, 0.0)
-    # t outside [0, 1]: clamp it and recompute s for the clamped t
-    t_clamped = np.clip(t, 0.0, 1.0)
-    s = np.where(t != t_clamped, np.where(a > 0, np.clip((b * t_clamped - c) / safe_a, 0.0, 1.0), 0.0), s)
-    t = t_clamped
-    gap = (p0 + d1 * s[:, None]) - (q0 + d2 * t[:, None])
-    return np.linalg.norm(gap, axis=1)
+    general = denom > 1e-12 * np.maximum(a * e, eps)  # not parallel
+    s = np.where(general, np.clip((b * f - c * e) / np.where(general, denom, 1.0), 0.0, 1.0), 0.0)
+    t = (b * s + f) / safe_e
+    # Where t leaves [0, 1], clamp it and re-solve s for that end point.
+    s = np.where(t < 0.0, np.clip(-c / safe_a, 0.0, 1.0), np.where(t > 1.0, np.clip((b - c) / safe_a, 0.0, 1.0), s))
+    t = np.clip(t, 0.0, 1.0)
+    # Degenerate segments: a point against a segment (or a point).
+    s = np.where(long2, s, np.clip(-c / safe_a, 0.0, 1.0))
+    t = np.where(long2, t, 0.0)
+    t = np.where(long1, t, np.clip(f / safe_e, 0.0, 1.0))
+    s = np.where(long1, s, 0.0)
+    t = np.where(long1 | long2, t, 0.0)
+    closest1 = p1 + s[..., None] * d1
+    closest2 = p2 + t[..., None] * d2
+    return np.linalg.norm(closest1 - closest2, axis=-1)
 
 
-def box_distance(box_a: Box, box_b: Box, tolerance_m: float = SAT_TOLERANCE_M) -> float:
-    """Exact minimum distance between the two solid boxes, metres (0 when they touch or overlap)."""
-    if separation_gap(box_a, box_b) <= tolerance_m:
-        return 0.0
-    corners_a, corners_b = box_a.corners(), box_b.corners()
-    vertex = min(float(point_box_distances(corners_a, box_b).min()), float(point_box_distances(corners_b, box_a).min()))
-    ea, eb = corners_a[_EDGES], corners_b[_EDGES]  # (12, 2, 3)
-    ia, ib = np.repeat(np.arange(12), 12), np.tile(np.arange(12), 12)
-    edge = float(segment_distances(ea[ia, 0], ea[ia, 1], eb[ib, 0], eb[ib, 1]).min())
-    return min(vertex, edge)
+def paired_box_distances(ca, ha, ra, cb, hb, rb) -> np.ndarray:
+    """(N,) exact minimum distance in metres between solid boxes a[n] and b[n] (0 when they overlap).
+
+    Same array layout as `boxes_overlap`.
+    """
+    ca, ha, ra = np.asarray(ca, float), np.asarray(ha, float), np.asarray(ra, float)
+    cb, hb, rb = np.asarray(cb, float), np.asarray(hb, float), np.asarray(rb, float)
+    corners_a = box_corners(ca, ha, ra)
+    corners_b = box_corners(cb, hb, rb)
+    vertex_face = np.minimum(
+        point_box_distance(corners_a, cb, hb, rb).min(axis=1),
+        point_box_distance(corners_b, ca, ha, ra).min(axis=1),
+    )
+    ea0, ea1 = corners_a[:, EDGES[:, 0]], corners_a[:, EDGES[:, 1]]  # (N, 12, 3)
+    eb0, eb1 = corners_b[:, EDGES[:, 0]], corners_b[:, EDGES[:, 1]]
+    edge_edge = segment_distance(ea0[:, :, None], ea1[:, :, None], eb0[:, None], eb1[:, None]).min(axis=(1, 2))
+    distance = np.minimum(vertex_face, edge_edge)
+    return np.where(boxes_overlap(ca, ha, ra, cb, hb, rb), 0.0, distance)
 
 
-def box_distance_matrix(boxes: Sequence[Box], tolerance_m: float = SAT_TOLERANCE_M) -> tuple[np.ndarray, np.ndarray]:
-    """(n, n) exact distances (metres, 0 diagonal) and (n, n) bool overlap flags of every pair."""
+def box_distance_matrix(boxes: Sequence[Box]) -> tuple[np.ndarray, np.ndarray]:
+    """(n, n) exact distances (metres, 0 diagonal) between the solid boxes, and the (n, n) bool
+    flags of the pairs that overlap or touch (distance 0)."""
     n = len(boxes)
     distances = np.zeros((n, n))
     overlaps = np.zeros((n, n), dtype=bool)
-    for i in range(n):
-        for j in range(i + 1, n):
-            gap = separation_gap(boxes[i], boxes[j])
-            overlaps[i, j] = overlaps[j, i] = gap < -tolerance_m
-            distances[i, j] = distances[j, i] = 0.0 if gap <= tolerance_m else box_distance(boxes[i], boxes[j], tolerance_m)
+    if n < 2:
+        return distances, overlaps
+    centers, halves, rotations = box_arrays(boxes)
+    a, b = np.triu_indices(n, k=1)
+    pair = (centers[a], halves[a], rotations[a], centers[b], halves[b], rotations[b])
+    distances[a, b] = distances[b, a] = paired_box_distances(*pair)
+    overlaps[a, b] = overlaps[b, a] = boxes_overlap(*pair)
     return distances, overlaps

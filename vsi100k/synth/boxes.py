@@ -1,11 +1,10 @@
-"""Exact geometry of oriented boxes: overlap test and minimum distance between solid boxes.
+"""Geometry of the synthetic scenes' yaw boxes and rounded solids: minimum distances between them.
 
 Pure numpy, no I/O. The synthetic scenes are unions of boxes, so their truths (gaps between
-objects, the no-overlap rule of the layout) reduce to box-box distances, computed exactly here:
-two boxes overlap when no separating axis exists (15-axis test); otherwise the closest pair of
-points of two disjoint convex polytopes is attained at a vertex of one against the other box, or
-between an edge of each, so the distance is the minimum of 16 point-box and 144 segment-segment
-distances. Boxes may be flat (a zero side, e.g. a floor or a wall surface).
+objects, the no-overlap rule of the layout) reduce to box-box distances, computed exactly by
+`vsi100k.geometry.box_distance` (separating-axis overlap test, then vertex-solid and edge-edge
+distances); this module adds yaw boxes, rounded solids and distances between sets of them. Boxes
+may be flat (a zero side, e.g. a floor or a wall surface).
 """
 
 from __future__ import annotations
@@ -15,11 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_CORNER_SIGNS = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=float)
-# The 12 edges as pairs of corner indices (corners differ in exactly one sign).
-_EDGES = np.array(
-    [(i, j) for i in range(8) for j in range(i + 1, 8) if np.sum(_CORNER_SIGNS[i] != _CORNER_SIGNS[j]) == 1]
-)
+from vsi100k.geometry.box_distance import CORNER_SIGNS, paired_box_distances
 
 
 def yaw_rotation(yaw_rad: float | np.ndarray) -> np.ndarray:
@@ -82,7 +77,7 @@ class YawBox:
 
     def corners(self) -> np.ndarray:
         """(8, 3) corner points, metres."""
-        local = _CORNER_SIGNS * (np.asarray(self.size, dtype=float) / 2.0)
+        local = CORNER_SIGNS * (np.asarray(self.size, dtype=float) / 2.0)
         return local @ self.rotation().T + np.asarray(self.center, dtype=float)
 
     def to_json(self) -> dict:
@@ -104,93 +99,6 @@ def stack_boxes(boxes: list[YawBox]) -> tuple[np.ndarray, np.ndarray, np.ndarray
     halves = np.array([b.size for b in boxes], dtype=float).reshape(-1, 3) / 2.0
     rotations = yaw_rotation(np.array([b.yaw_rad for b in boxes], dtype=float))
     return centers, halves, rotations
-
-
-def _corners(centers: np.ndarray, halves: np.ndarray, rotations: np.ndarray) -> np.ndarray:
-    """(N, 8, 3) corners of N boxes."""
-    local = _CORNER_SIGNS[None] * halves[:, None, :]
-    return np.einsum("nij,nkj->nki", rotations, local) + centers[:, None, :]
-
-
-def boxes_overlap(ca, ha, ra, cb, hb, rb, tol: float = 1e-12) -> np.ndarray:
-    """(N,) bool: whether solid boxes a[n] and b[n] share a point (touching counts).
-
-    ca, cb: (N, 3) centres; ha, hb: (N, 3) half sizes; ra, rb: (N, 3, 3) rotations (columns =
-    axes). Separating-axis test over the 3 + 3 face normals and the 9 edge cross products.
-    """
-    axes_a = np.swapaxes(ra, 1, 2)  # (N, 3, 3): rows are axes
-    axes_b = np.swapaxes(rb, 1, 2)
-    cross = np.cross(axes_a[:, :, None, :], axes_b[:, None, :, :]).reshape(-1, 9, 3)
-    axes = np.concatenate([axes_a, axes_b, cross], axis=1)  # (N, 15, 3)
-    norms = np.linalg.norm(axes, axis=2)
-    usable = norms > 1e-9  # parallel edges give a zero cross product: no information
-    axes = axes / np.where(usable, norms, 1.0)[..., None]
-    offset = np.abs(np.einsum("nkj,nj->nk", axes, cb - ca))
-    radius_a = np.einsum("nkj,nj->nk", np.abs(np.einsum("nkj,nij->nki", axes, axes_a)), ha)
-    radius_b = np.einsum("nkj,nj->nk", np.abs(np.einsum("nkj,nij->nki", axes, axes_b)), hb)
-    separated = usable & (offset > radius_a + radius_b + tol)
-    return ~np.any(separated, axis=1)
-
-
-def _point_box_distance(points: np.ndarray, centers: np.ndarray, halves: np.ndarray, rotations: np.ndarray) -> np.ndarray:
-    """(N, K) distances of points (N, K, 3) to solid boxes n (0 inside)."""
-    local = np.einsum("nkj,nji->nki", points - centers[:, None, :], rotations)
-    outside = np.maximum(np.abs(local) - halves[:, None, :], 0.0)
-    return np.linalg.norm(outside, axis=2)
-
-
-def segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndarray) -> np.ndarray:
-    """Minimum distance between segments [p1, q1] and [p2, q2]; inputs (..., 3), output (...).
-
-    Exact closed form: minimise over the two segment parameters, clamping to [0, 1] and
-    re-solving for the other parameter; parallel and zero-length segments handled.
-    """
-    d1, d2, r = q1 - p1, q2 - p2, p1 - p2
-    a = np.einsum("...i,...i->...", d1, d1)
-    e = np.einsum("...i,...i->...", d2, d2)
-    b = np.einsum("...i,...i->...", d1, d2)
-    c = np.einsum("...i,...i->...", d1, r)
-    f = np.einsum("...i,...i->...", d2, r)
-    eps = 1e-18
-    long1, long2 = a > eps, e > eps
-    safe_a = np.where(long1, a, 1.0)
-    safe_e = np.where(long2, e, 1.0)
-    denom = a * e - b * b
-    general = denom > 1e-12 * np.maximum(a * e, eps)  # not parallel
-    s = np.where(general, np.clip((b * f - c * e) / np.where(general, denom, 1.0), 0.0, 1.0), 0.0)
-    t = (b * s + f) / safe_e
-    # Where t leaves [0, 1], clamp it and re-solve s for that end point.
-    s = np.where(t < 0.0, np.clip(-c / safe_a, 0.0, 1.0), np.where(t > 1.0, np.clip((b - c) / safe_a, 0.0, 1.0), s))
-    t = np.clip(t, 0.0, 1.0)
-    # Degenerate segments: a point against a segment (or a point).
-    s = np.where(long2, s, np.clip(-c / safe_a, 0.0, 1.0))
-    t = np.where(long2, t, 0.0)
-    t = np.where(long1, t, np.clip(f / safe_e, 0.0, 1.0))
-    s = np.where(long1, s, 0.0)
-    t = np.where(long1 | long2, t, 0.0)
-    closest1 = p1 + s[..., None] * d1
-    closest2 = p2 + t[..., None] * d2
-    return np.linalg.norm(closest1 - closest2, axis=-1)
-
-
-def paired_box_distances(ca, ha, ra, cb, hb, rb) -> np.ndarray:
-    """(N,) exact minimum distance in metres between solid boxes a[n] and b[n] (0 when they overlap).
-
-    Same array layout as `boxes_overlap`.
-    """
-    ca, ha, ra = np.asarray(ca, float), np.asarray(ha, float), np.asarray(ra, float)
-    cb, hb, rb = np.asarray(cb, float), np.asarray(hb, float), np.asarray(rb, float)
-    corners_a = _corners(ca, ha, ra)
-    corners_b = _corners(cb, hb, rb)
-    vertex_face = np.minimum(
-        _point_box_distance(corners_a, cb, hb, rb).min(axis=1),
-        _point_box_distance(corners_b, ca, ha, ra).min(axis=1),
-    )
-    ea0, ea1 = corners_a[:, _EDGES[:, 0]], corners_a[:, _EDGES[:, 1]]  # (N, 12, 3)
-    eb0, eb1 = corners_b[:, _EDGES[:, 0]], corners_b[:, _EDGES[:, 1]]
-    edge_edge = segment_distance(ea0[:, :, None], ea1[:, :, None], eb0[:, None], eb1[:, None]).min(axis=(1, 2))
-    distance = np.minimum(vertex_face, edge_edge)
-    return np.where(boxes_overlap(ca, ha, ra, cb, hb, rb), 0.0, distance)
 
 
 def stack_rounding(boxes: list[YawBox]) -> np.ndarray:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from vsi100k.errors import ConfigError
-from vsi100k.synth.boxes import YawBox, paired_box_distances, stack_boxes, yaw_rotation
+from vsi100k.geometry.box_distance import paired_box_distances
+from vsi100k.synth.boxes import YawBox, stack_boxes, yaw_rotation
 from vsi100k.synth.catalogue import KINDS, ROOM_TYPES, SHAPES, SUPPORT_GROUPS, FurnitureKind, RoomType
 
 MIN_AREA_M2 = 5.0

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from vsi100k.errors import SceneError
-from vsi100k.synth.boxes import (YawBox, rounded_solid_distances, box_set_distance, paired_box_distances, stack_boxes,
-                                 stack_rounding)
+from vsi100k.geometry.box_distance import paired_box_distances
+from vsi100k.synth.boxes import YawBox, box_set_distance, rounded_solid_distances, stack_boxes, stack_rounding
 
 TRUTH_VERSION = 1
 
