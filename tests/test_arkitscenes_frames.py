@@ -121,6 +121,8 @@ def test_frames_without_a_pose_are_dropped_before_sampling(scan, tmp_path):
     assert frames.indices.tolist() == expected.tolist() and frames.total_frames == N
     assert np.allclose(frames.timestamps_s, scan["times"][expected] - scan["times"][0], atol=1e-9)
     assert np.abs(frames.poses - scan["poses"][expected]).max() < 1e-6
+    assert frames.frames_without_pose == N - 24
+    assert type(frames).from_meta(frames.to_meta(), frames.jpegs).frames_without_pose == N - 24  # cached too
     traj.write_text("1.0 0 0 0 0 0 0\n")
     with pytest.raises(SceneError, match=rf"^{VID}: lowres_wide\.traj: no frame has a pose within 5 ms: {N} frames "):
         sample_scene_frames(replace(scan["scene"], directory=folder), FramesConfig(n_frames=4))

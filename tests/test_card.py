@@ -94,6 +94,13 @@ def test_card_of_a_one_source_build_carries_that_sources_licence(hand_build, sou
     assert "ScanNet Terms of Use" not in text
 
 
+def test_card_lists_frames_left_out_for_want_of_a_pose(hand_build):
+    _, report = hand_build
+    _, text = _front_and_body(dict(report, frames_without_pose={"41069025": 7}))
+    assert "- Frames left out of sampling for want of a camera pose (image-folder streams): `41069025` 7." in text
+    assert "want of a camera pose" not in render_card(report)
+
+
 def test_unknown_template_field_is_an_error(hand_build):
     _, report = hand_build
     with pytest.raises(ValueError, match=r"dataset card template uses an unknown field \$nope"):

@@ -183,6 +183,10 @@ def scene_summary(report: dict) -> str:
     if without:
         lines.append(f"- Scans without a colour stream: {len(without)} (no frames row; their frame-based question "
                      "types were skipped with the reason `no_colour_stream`): " + ", ".join(f"`{s}`" for s in without) + ".")
+    unposed = report.get("frames_without_pose") or {}
+    if unposed:
+        lines.append("- Frames left out of sampling for want of a camera pose (image-folder streams): "
+                     + ", ".join(f"`{s}` {n}" for s, n in unposed.items()) + ".")
     faults = report.get("annotation_faults") or {}
     if faults.get("scans_with_faults"):
         unknown = ", ".join(f"`{label}` ({n})" for label, n in faults["unknown_labels"].items()) or "none"

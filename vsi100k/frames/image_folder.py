@@ -65,6 +65,7 @@ def sample_image_folder(frames_dir: Path, video_id: str, scene_id: str, cfg: Fra
         color_intrinsic=intrinsic,
         intrinsic_width=int(stream.image_sizes[0][0]),
         intrinsic_height=int(stream.image_sizes[0][1]),
+        frames_without_pose=int(stream.dropped_frames),
     )
 
 

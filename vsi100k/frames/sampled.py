@@ -27,6 +27,8 @@ class SampledFrames:
         poses (an mp4 without a pose folder).
     color_intrinsic: (4, 4) float64 pinhole intrinsics of the colour camera in pixels of an
         intrinsic_width x intrinsic_height image; None when unknown.
+    frames_without_pose: frames of the stream left out of sampling because no camera pose matches
+        them (an image folder whose pose file starts late or ends early); 0 for other streams.
     """
 
     scene_id: str
@@ -43,6 +45,7 @@ class SampledFrames:
     color_intrinsic: np.ndarray | None = None
     intrinsic_width: int | None = None
     intrinsic_height: int | None = None
+    frames_without_pose: int = 0
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -80,6 +83,7 @@ class SampledFrames:
             "color_intrinsic": matrix(self.color_intrinsic),
             "intrinsic_width": self.intrinsic_width,
             "intrinsic_height": self.intrinsic_height,
+            **({"frames_without_pose": int(self.frames_without_pose)} if self.frames_without_pose else {}),
         }
 
     @classmethod
@@ -105,4 +109,5 @@ class SampledFrames:
             color_intrinsic=matrix(meta["color_intrinsic"]),
             intrinsic_width=meta["intrinsic_width"],
             intrinsic_height=meta["intrinsic_height"],
+            frames_without_pose=int(meta.get("frames_without_pose", 0)),
         )

@@ -124,6 +124,8 @@ def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSum
         scenes_without_frames=[s for s, entry in entries.items() if not entry.has_frames],
         annotation_faults={s: entry.result["facts"].get("extra", {}).get("annotation_faults") for s, entry in entries.items()},
         scene_sources={s: jobs_by_id[s].source for s in scene_splits},
+        frames_without_pose={s: entry.result["frames"].get("frames_without_pose", 0)
+                             for s, entry in entries.items() if entry.has_frames},
     )
     write_report(target, report)
     write_card(target, report)

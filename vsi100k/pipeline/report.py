@@ -190,6 +190,7 @@ def make_report(
     scenes_without_frames: Iterable[str] = (),
     annotation_faults: Mapping[str, Mapping | None] | None = None,
     scene_sources: Mapping[str, str] | None = None,
+    frames_without_pose: Mapping[str, int] | None = None,
 ) -> dict:
     """Assemble the report.
 
@@ -198,6 +199,7 @@ def make_report(
     scenes_without_frames: built scans that had no colour stream (no frames row, frame-free questions).
     annotation_faults: scene id -> its `AnnotationFaults` JSON (None or absent: not recorded).
     scene_sources: scene id -> source name ("scannet", ...) of every built scene (None: all ScanNet).
+    frames_without_pose: scene id -> frames of its stream left out of sampling for want of a pose.
     """
     all_rows = [row for split in SPLITS for row in question_rows.get(split, [])]
     per_scene = Counter(row["scene_name"] for row in all_rows)
@@ -219,6 +221,7 @@ def make_report(
             "without_frames": len(without),
         },
         "scenes_without_frames": without,
+        "frames_without_pose": {s: int(n) for s, n in sorted((frames_without_pose or {}).items()) if n},
         "annotation_faults": fault_summary(annotation_faults or {}),
         "failed_scenes": [{"scene": scene, "reason": failed[scene]} for scene in sorted(failed)],
         "questions": {

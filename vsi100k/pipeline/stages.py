@@ -159,6 +159,7 @@ def frames_meta(frames, key: str) -> dict:
         "width": int(frames.width),
         "height": int(frames.height),
         "source": FRAME_SOURCE_NAMES.get(frames.source, frames.source),
+        **({"frames_without_pose": int(frames.frames_without_pose)} if frames.frames_without_pose else {}),
     }
 
 
