@@ -32,7 +32,6 @@ from typing import Iterator
 
 import numpy as np
 
-from vsi100k.errors import ConfigError
 from vsi100k.geometry.box import Box
 from vsi100k.synth.boxes import YawBox, yaw_rotation
 from vsi100k.synth.layout import generate_layout
@@ -40,7 +39,7 @@ from vsi100k.synth.mesh import build_room_mesh
 from vsi100k.synth.trajectory import generate_trajectory
 from vsi100k.synth.truth import SceneTruth, pairwise_distances, write_truth
 from vsi100k.synth.writer import (
-    SynthConfig, _room_rng, _scan_rng, annotate, cameras, plan_scans, split_of_room, truth_objects,
+    SynthConfig, _room_rng, check_request, _scan_rng, annotate, cameras, plan_scans, split_of_room, truth_objects,
 )
 
 # Catalogue raw label -> the ARKitScenes class its annotators would box it as (absent: no box).
@@ -86,12 +85,7 @@ def iter_generate_arkitscenes_scenes(out_dir: Path, n_scenes: int, seed: int,
     from vsi100k.arkitscenes.files import RELEASE_DIR, SPLIT_CSV
     from vsi100k.arkitscenes.splits import write_split_csv
 
-    if cfg.realism != "clean":
-        raise ConfigError(f"realism {cfg.realism!r} is not available for ARKitScenes scans; use 'clean'")
-    if n_scenes < 1:
-        raise ValueError(f"n_scenes must be >= 1 (got {n_scenes})")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0 (got {seed})")
+    check_request(n_scenes, seed, cfg, clean_only="ARKitScenes")
     out_dir = Path(out_dir)
     rows: list[tuple[str, str | None, str]] = []
     used: set[str] = set()

@@ -25,13 +25,12 @@ from typing import Iterator
 
 import numpy as np
 
-from vsi100k.errors import ConfigError
 from vsi100k.synth.layout import generate_layout
 from vsi100k.synth.mesh import build_room_mesh
 from vsi100k.synth.trajectory import generate_trajectory
 from vsi100k.synth.truth import SceneTruth, pairwise_distances, write_truth
 from vsi100k.synth.writer import (
-    SynthConfig, _room_rng, _scan_rng, annotate, cameras, random_axis_alignment, split_of_room, truth_objects,
+    SynthConfig, _room_rng, check_request, _scan_rng, annotate, cameras, random_axis_alignment, split_of_room, truth_objects,
 )
 
 
@@ -66,12 +65,7 @@ def iter_generate_scannetpp_scenes(out_dir: Path, n_scenes: int, seed: int,
     are rewritten after every scene."""
     from vsi100k.scannetpp.files import DATA_DIR, SPLIT_FILES, SPLITS_DIR, write_split_list
 
-    if cfg.realism != "clean":
-        raise ConfigError(f"realism {cfg.realism!r} is not available for ScanNet++ scans; use 'clean'")
-    if n_scenes < 1:
-        raise ValueError(f"n_scenes must be >= 1 (got {n_scenes})")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0 (got {seed})")
+    check_request(n_scenes, seed, cfg, clean_only="ScanNet++")
     out_dir = Path(out_dir)
     splits: dict[str, list[str]] = {"train": [], "val": []}
     for index in range(n_scenes):

@@ -27,6 +27,7 @@ from typing import Iterator
 
 import numpy as np
 
+from vsi100k.errors import ConfigError
 from vsi100k.scene import SegGroup
 from vsi100k.synth.catalogue import label_table_rows
 from vsi100k.synth.layout import Layout, LayoutConfig, generate_layout
@@ -165,6 +166,17 @@ def generate_scenes(out_dir: Path, n_scenes: int, seed: int, *, n_frames: int = 
     return list(iter_generate_scenes(out_dir, n_scenes, seed, cfg))
 
 
+def check_request(n_scenes: int, seed: int, cfg: SynthConfig, clean_only: str | None = None) -> None:
+    """Refuse a request every writer refuses: fewer than 1 scene, a negative seed, and (for the
+    writers of other sources, named by `clean_only`) a realism other than "clean"."""
+    if clean_only is not None and cfg.realism != "clean":
+        raise ConfigError(f"realism {cfg.realism!r} is not available for {clean_only} scans; use 'clean'")
+    if n_scenes < 1:
+        raise ValueError(f"n_scenes must be >= 1 (got {n_scenes})")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0 (got {seed})")
+
+
 def iter_generate_scenes(out_dir: Path, n_scenes: int, seed: int, cfg: SynthConfig = SynthConfig()) -> Iterator[Path]:
     """Like `generate_scenes`, yielding each scene folder once it is complete (for progress bars).
 
@@ -173,10 +185,7 @@ def iter_generate_scenes(out_dir: Path, n_scenes: int, seed: int, cfg: SynthConf
     """
     from vsi100k.scannet.labels import write_label_table, write_split_list
 
-    if n_scenes < 1:
-        raise ValueError(f"n_scenes must be >= 1 (got {n_scenes})")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0 (got {seed})")
+    check_request(n_scenes, seed, cfg)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     labels_used: set[str] = set()
