@@ -53,39 +53,48 @@ def size_category(n_rows: int) -> str:
     return "n>10M"
 
 
-def dataset_configs(question_counts: dict[str, dict[str, int]], frame_counts: dict[str, int]) -> list[dict]:
+def dataset_configs(question_counts: dict[str, dict[str, int]], frame_counts: dict[str, int],
+                    build_id: str | None = None) -> list[dict]:
     """The `configs:` entries: `all` (default), one per question type, then `frames`.
 
     question_counts: question type -> split -> rows. frame_counts: split -> scenes. A split is
-    declared only where it has rows, so no config announces an empty split.
+    declared only where it has rows, so no config announces an empty split. build_id: named in each
+    config's `description`. `datasets` keys its cache of a local folder by the folder's name and the
+    card's configs (descriptions included), not by the files' content: with the build id in them, a
+    rebuild into the same folder gets its own cache entry instead of the previous build's rows (or a
+    NonMatchingSplitsSizesError), in a fresh or a warm HF_HOME alike.
     """
+
+    def described(entry: dict, what: str) -> dict:
+        if build_id is None:
+            return entry
+        return {"config_name": entry["config_name"], "description": f"{what} of vsi100k build {build_id}",
+                **{k: v for k, v in entry.items() if k != "config_name"}}
+
     all_splits = [s for s in SPLITS if any(counts.get(s, 0) > 0 for counts in question_counts.values())]
     configs = []
     if all_splits:
-        configs.append(
+        configs.append(described(
             {
                 "config_name": ALL_CONFIG,
                 "default": True,
                 "data_files": [{"split": s, "path": all_questions_glob(s)} for s in all_splits],
-            }
-        )
+            }, "Questions of every type"))
     for question_type in sorted(question_counts):
         splits = [s for s in SPLITS if question_counts[question_type].get(s, 0) > 0]
         if splits:
-            configs.append(
+            configs.append(described(
                 {
                     "config_name": question_type,
                     "data_files": [{"split": s, "path": question_shard_glob(question_type, s)} for s in splits],
-                }
-            )
+                }, f"{question_type} questions"))
     frame_splits = [s for s in SPLITS if frame_counts.get(s, 0) > 0]
     if frame_splits:
-        configs.append(
+        configs.append(described(
             {
                 "config_name": FRAMES_CONFIG,
                 "data_files": [{"split": s, "path": frames_shard_glob(s)} for s in frame_splits],
-            }
-        )
+            }, "Sampled frames per scene"))
     return configs
 
 
@@ -102,7 +111,7 @@ def front_matter(report: dict) -> dict:
         "size_categories": [size_category(total)],
         "source_datasets": [SOURCE_TERMS[name].hub_name for name in sources],
         "tags": ["spatial-reasoning", "3d", *sources, "vsi-bench"],
-        "configs": dataset_configs(question_counts, report["frames"]["by_split"]),
+        "configs": dataset_configs(question_counts, report["frames"]["by_split"], report.get("build_id")),
     }
 
 

@@ -8,14 +8,11 @@ from typing import Annotated, Optional
 import typer
 
 from vsi100k.cli.options import (
-    DEFAULTS, EXIT_PARTIAL, AllowValOption, BoxMethodOption, CacheOption, DistanceMethodOption,
-    ExecutorChoice, ExecutorOption, FrameHeightOption, KeepAmbiguousOption, FramesOption, FrameWidthOption, MaxScenesOption, Mix,
-    OrientedEngineOption, ProgressOption, RayAddressOption, RequireFramesOption, SeedOption, SplitOption,
-    VisibilityOption, WorkersOption, fail,
+    DEFAULTS, EXIT_PARTIAL, LIBRARY_ERRORS, SCENES_HELP, AllowValOption, BoxMethodOption, CacheOption,  # noqa: F401
+    DistanceMethodOption, ExecutorChoice, ExecutorOption, FrameHeightOption, KeepAmbiguousOption, FramesOption,
+    FrameWidthOption, MaxScenesOption, Mix, OrientedEngineOption, ProgressOption, RayAddressOption, RequireFramesOption,
+    SeedOption, SplitOption, VisibilityOption, WorkersOption, command_errors, out_option,
 )
-from vsi100k.errors import Vsi100kError
-
-LIBRARY_ERRORS = (Vsi100kError, ValueError, FileNotFoundError, NotADirectoryError)
 
 
 def stage_configs(*, seed, mix, frames, frame_width, frame_height, visibility, box_method, distance_method,
@@ -46,12 +43,13 @@ def source_names(values: list[str] | None) -> tuple[str, ...] | None:
 def build(
     scenes: Annotated[
         Optional[Path],
-        typer.Option(exists=True, file_okay=False, help="ScanNet root (<root>/<id>/ or <root>/scans/<id>/, split lists beside). Omit for the built-in demo."),
+        typer.Option(exists=True, file_okay=False, help=SCENES_HELP + " Omit for the built-in demo."),
     ] = None,
-    out: Annotated[
-        Optional[Path], typer.Option(file_okay=False, help="Dataset folder to write (required with --scenes; demo default: <cache>/demo/dataset).")
-    ] = None,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a previous vsi100k build in --out.")] = False,
+    out: out_option("the dataset (README.md, data/, facts/, build_report.json); required with --scenes, "
+                    "the demo's default is <cache>/demo/dataset", optional=True) = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Replace a previous vsi100k build in --out (files the build did not write are named, "
+                            "and block it unless they are a `vsi100k preview` page).")] = False,
     workers: WorkersOption = 1,
     executor: ExecutorOption = ExecutorChoice("local"),
     ray_address: RayAddressOption = None,
@@ -109,7 +107,8 @@ def build(
         allow_val_in_train=allow_val_in_train, max_scenes=max_scenes, require_frames=require_frames,
     )
     sample = None
-    try:
+    state: dict = {}
+    with command_errors(lambda: interrupted_after_build(state)):
         if scenes is None:
             from vsi100k.pipeline.demo import run_demo
 
@@ -124,21 +123,31 @@ def build(
                               cache_dir=cache_dir / "build" if cache_dir else None,
                               sources=source_names(source), **configs)
             result = run_build(cfg, progress=progress)
-    except LIBRARY_ERRORS as error:
-        fail(error)
-    print_report(result)
-    if scenes is None:
-        typer.echo(f"\nDemo dataset: {result.out_dir}")
-        typer.echo(f'Load it with: datasets.load_dataset("{result.out_dir}", "all", split="train", '
-                   'download_mode="force_redownload")  # force: a rebuilt folder keeps its name')
-        if sample is not None:
-            typer.echo(f"Sample question ({sample['scene_name']}, {sample['question_type']}): {sample['question']}")
-            if sample["options"]:
-                typer.echo("  options: " + "  ".join(sample["options"]))
-            typer.echo(f"  answer: {sample['ground_truth']}" + (f" ({sample['answer']})" if sample["answer"] != sample["ground_truth"] else ""))
+        state["result"] = result
+        for line in result.notes:
+            typer.echo(f"note: {line}", err=True)
+        print_report(result)
+        if scenes is None:
+            typer.echo(f"\nDemo dataset: {result.out_dir}")
+            typer.echo(f'Load it with: datasets.load_dataset("{result.out_dir}", "all", split="train"), or joined with '
+                       f'its frames: vsi100k.dataset.load.load_samples("{result.out_dir}", "all", "train")')
+            if sample is not None:
+                typer.echo(f"Sample question ({sample['scene_name']}, {sample['question_type']}): {sample['question']}")
+                if sample["options"]:
+                    typer.echo("  options: " + "  ".join(sample["options"]))
+                typer.echo(f"  answer: {sample['ground_truth']}" + (f" ({sample['answer']})" if sample["answer"] != sample["ground_truth"] else ""))
     if result.failed:
         typer.echo(f"warning: {len(result.failed)} scan(s) failed (listed above and in the report)", err=True)
         raise typer.Exit(code=EXIT_PARTIAL)
+
+
+def interrupted_after_build(state: dict) -> str:
+    """The Ctrl-C line once the pipeline returned (the pipeline says what it kept when interrupted inside)."""
+    result = state.get("result")
+    if result is None:
+        return "stopped before the build started; nothing was written (rerun the same command)"
+    return (f"the new build {result.report.get('build_id', '')} is complete in {result.out_dir} (only the report's "
+            "printing was cut short; build_report.json holds it)")
 
 
 def _demo_defaults() -> dict:

@@ -7,16 +7,22 @@ from typing import Annotated, Optional
 
 import typer
 
-from vsi100k.errors import Vsi100kError
+from vsi100k.cli.options import Split, choices, command_errors, out_option
+from vsi100k.evaluate.config import BENCHMARKS, EVAL_BACKENDS
+from vsi100k.metrics import PROMPT_MODES
+from vsi100k.train.config import DTYPES
+
+Benchmark = choices("Benchmark", BENCHMARKS)
+Backend = choices("Backend", EVAL_BACKENDS)
+PromptMode = choices("PromptMode", PROMPT_MODES)
+Dtype = choices("Dtype", DTYPES)
 
 
 def eval_command(
     data: Annotated[
         str, typer.Option(help="VSI-Bench folder or Hub id (e.g. nyu-visionx/VSI-Bench), or a vsi100k build.")
     ],
-    output_dir: Annotated[
-        Path, typer.Option("--out", "-o", help="Where predictions.jsonl and summary.json go.")
-    ],
+    output_dir: out_option("predictions.jsonl and summary.json"),
     model: Annotated[
         Optional[str], typer.Option(help="Model path / Hub id / LoRA adapter folder to answer with.")
     ] = None,
@@ -34,9 +40,9 @@ def eval_command(
         bool,
         typer.Option("--allow-missing", help="Score questions absent from --predictions as 0 instead of failing."),
     ] = False,
-    benchmark: Annotated[str, typer.Option(help="auto | vsibench | generated (layout of --data).")] = "auto",
+    benchmark: Annotated[Benchmark, typer.Option(help="Layout of --data (auto: detected).")] = Benchmark("auto"),
     split: Annotated[
-        Optional[str], typer.Option(help="Split (default: test for VSI-Bench, validation for a build).")
+        Optional[Split], typer.Option(help="Split (default: test for VSI-Bench, validation for a build).")
     ] = None,
     source: Annotated[
         list[str], typer.Option(help="Keep only this VSI-Bench source (scannet, arkitscenes, scannetpp); repeatable.")
@@ -45,17 +51,18 @@ def eval_command(
         list[str], typer.Option(help="Keep only this question type; repeatable.")
     ] = [],  # noqa: B006
     limit: Annotated[int, typer.Option(help="Score only the first N questions (0 = all).")] = 0,
-    prompt_mode: Annotated[str, typer.Option(help="vanilla | think | observe, as in training.")] = "vanilla",
+    prompt_mode: Annotated[PromptMode, typer.Option(help="The prompt, as in training.")] = PromptMode("vanilla"),
     num_frames: Annotated[int, typer.Option("--frames", help="Frames per question (VSI-Bench: 32).")] = 32,
     max_new_tokens: Annotated[
         int, typer.Option(help="Generation budget (0 = 16 for vanilla, 1024 for think/observe).")
     ] = 0,
     frame_max_pixels: Annotated[int, typer.Option(help="Pixel cap per frame (0 = the processor's default).")] = 0,
     backend: Annotated[
-        str, typer.Option(help="auto (vLLM when installed) | transformers | vllm (needs vsi100k[vllm]).")
-    ] = "auto",
+        Backend, typer.Option(help="auto (vLLM when installed) | transformers | vllm (needs the vllm extra: "
+                                   "pip install 'vsi100k[vllm]').")
+    ] = Backend("auto"),
     batch_size: Annotated[int, typer.Option(help="Questions per transformers generate call.")] = 8,
-    dtype: Annotated[str, typer.Option(help="bfloat16 | float32.")] = "bfloat16",
+    dtype: Annotated[Dtype, typer.Option(help="Weights dtype.")] = Dtype("bfloat16"),
     revision: Annotated[Optional[str], typer.Option(help="Hub revision of --data.")] = None,
     cpu: Annotated[bool, typer.Option("--cpu", help="Answer on the CPU (tiny models and tests only).")] = False,
 ) -> None:
@@ -69,13 +76,16 @@ def eval_command(
 
       vsi100k eval --data ./VSI-Bench --predictions preds.jsonl -o eval/file
 
-    Exit codes: 0 scored; 1 the predictions file leaves questions unanswered (see --allow-missing);
-    2 bad settings, data or environment (missing extra, model folder, GPU).
+    Exit codes as every command's (`vsi100k --help`): 1 also when the predictions file leaves
+    questions unanswered (the table and outputs are written anyway; see --allow-missing).
     """
     from vsi100k.evaluate.config import EvalConfig
-    from vsi100k.evaluate.run import IncompletePredictions, evaluate
+    from vsi100k.evaluate.run import evaluate
 
-    try:
+    benchmark, prompt_mode, backend, dtype = benchmark.value, prompt_mode.value, backend.value, dtype.value
+    split = split.value if split is not None else None
+    with command_errors(lambda: f"evaluation stopped; nothing was scored (outputs in {output_dir} are from an "
+                                "earlier run, if any): rerun the same command"):
         cfg = EvalConfig(
             data=data,
             output_dir=output_dir,
@@ -102,10 +112,4 @@ def eval_command(
 
             check_model_run(model, cpu=cpu, extra="eval", backend=backend)
         summary = evaluate(cfg)
-    except IncompletePredictions as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from None
-    except (Vsi100kError, ValueError, FileNotFoundError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
     typer.echo(f"overall {summary['overall_percent']:.2f} on {summary['count']} questions; outputs in {cfg.output_dir}")

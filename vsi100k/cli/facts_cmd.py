@@ -8,14 +8,14 @@ import typer
 
 from vsi100k.cli.options import (
     DEFAULTS, EXIT_FATAL, EXIT_PARTIAL, BoxMethodOption, CacheOption, DistanceMethodOption, ExecutorChoice,
-    ExecutorOption, MaxScenesOption, OrientedEngineOption, OutOption, ProgressOption, RayAddressOption, ScenesOption,
-    WorkersOption, fail,
+    ExecutorOption, MaxScenesOption, OrientedEngineOption, ProgressOption, RayAddressOption, ScenesOption,
+    WorkersOption, cache_kept, command_errors, out_option,
 )
 
 
 def facts(
     scenes: ScenesOption,
-    out: OutOption,
+    out: out_option("OUT/facts/<scene_id>.json and OUT/facts_report.json (the layout of a build's facts/)"),
     box_method: BoxMethodOption = DEFAULTS["box_method"],
     distance_method: DistanceMethodOption = DEFAULTS["distance_method"],
     oriented_engine: OrientedEngineOption = DEFAULTS["oriented_engine"],
@@ -39,12 +39,11 @@ def facts(
 
       vsi100k facts --scenes /data/scannet --out ./facts-run --distance-method closest_points --workers 2
     """
-    from vsi100k.cli.build_cmd import LIBRARY_ERRORS
     from vsi100k.facts.extract import FactsConfig
     from vsi100k.pipeline.config import BuildConfig
     from vsi100k.pipeline.run import run_stage
 
-    try:
+    with command_errors(lambda: cache_kept(cache_dir)):
         cfg = BuildConfig(
             scenes_dir=scenes, out_dir=out, cache_dir=cache_dir / "build" if cache_dir else None,
             facts=FactsConfig(box_method=box_method.value, distance_method=distance_method.value,
@@ -52,8 +51,6 @@ def facts(
             workers=workers, executor=executor.value, ray_address=ray_address, max_scenes=max_scenes,
         )
         result = run_stage(cfg, "facts", progress=progress)
-    except LIBRARY_ERRORS as error:
-        fail(error)
     for item in result.report["failed_scenes"]:
         typer.echo(f"failed {item['reason']}", err=True)
     n_ok, n_failed = len(result.report["ok"]), len(result.report["failed_scenes"])

@@ -10,7 +10,7 @@ import typer
 from vsi100k.cli.options import (
     DEFAULTS, EXIT_FATAL, EXIT_PARTIAL, CacheOption, ExecutorChoice, ExecutorOption, FrameHeightOption,
     FramesOption, FrameWidthOption, MaxScenesOption, ProgressOption, RayAddressOption, ScenesOption,
-    VisibilityOption, WorkersOption, fail,
+    VisibilityOption, WorkersOption, cache_kept, command_errors,
 )
 
 
@@ -22,7 +22,7 @@ def frames(
     visibility: VisibilityOption = DEFAULTS["visibility"],
     export_mp4: Annotated[
         Optional[Path],
-        typer.Option(file_okay=False, help="Also write <EXPORT_MP4>/scannet/<scene_id>.mp4 (VSI-Bench's Hub layout)."),
+        typer.Option(file_okay=False, help="Also write <EXPORT_MP4>/<source>/<scene_id>.mp4 (VSI-Bench's Hub layout: scannet/, scannetpp/, arkitscenes/)."),
     ] = None,
     full_stream: Annotated[
         bool, typer.Option("--full-stream", help="Export every frame of the stream (default: the sampled frames).")
@@ -46,12 +46,11 @@ def frames(
 
       vsi100k frames --scenes /data/scannet --frames 16 --export-mp4 ./videos --full-stream
     """
-    from vsi100k.cli.build_cmd import LIBRARY_ERRORS
     from vsi100k.frames.config import FramesConfig
     from vsi100k.pipeline.config import BuildConfig
     from vsi100k.pipeline.run import run_stage
 
-    try:
+    with command_errors(lambda: cache_kept(cache_dir)):
         cfg = BuildConfig(
             scenes_dir=scenes, out_dir=Path(export_mp4 or Path.cwd() / ".vsi100k-frames"),
             cache_dir=cache_dir / "build" if cache_dir else None,
@@ -62,8 +61,6 @@ def frames(
         )
         result = run_stage(cfg, "frames", progress=progress)
         exported = _export(cfg, result, export_mp4, full_stream, fps) if export_mp4 is not None else 0
-    except LIBRARY_ERRORS as error:
-        fail(error)
     failed = result.failed
     for summary in failed:
         typer.echo(f"failed {summary.reason}", err=True)

@@ -1,22 +1,27 @@
-"""Options shared by several commands, defined once (one spelling, defaults from the configs), the
-exit-code convention, and the one way errors reach the terminal.
+"""Options shared by several commands, defined once (one spelling, one description, defaults from the
+configs), the exit-code convention, and the one way errors and Ctrl-C reach the terminal.
 
-Exit codes (every command):
-    0  success
-    1  fatal: nothing (or nothing usable) was produced; the message says why
-    2  usage: a bad option or value (typer's own usage errors use 2 as well)
-    3  partial: the build finished and its output is complete and valid, but some scans failed
-       (listed in the report and the card)
+Exit codes (every command; `vsi100k --help` and the README show the same table):
+    0    success
+    1    fatal: nothing usable was produced; one line says why (bad input data, a missing extra or
+         GPU, a locked or foreign --out, a full disk, an unreachable Hub, unanswered questions, ...)
+    2    usage: a bad option, value or combination of options (the command line must change)
+    3    partial: the build finished and its output is complete and valid, but some scans failed
+         (listed in the report and the card)
+    130  interrupted (Ctrl-C): one line says what was kept and how to resume
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
 import typer
 
+from vsi100k.errors import ConfigError, Vsi100kError
 from vsi100k.facts.extract import FactsConfig
 from vsi100k.facts.schema import BOX_METHODS, DISTANCE_METHODS
 from vsi100k.frames.config import FramesConfig
@@ -24,11 +29,21 @@ from vsi100k.geometry.boxes import ORIENTED_ENGINES
 from vsi100k.pipeline.config import EXECUTORS, SPLIT_CHOICES
 from vsi100k.tasks.config import MIXES, QuestionConfig
 
-EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_CODES = {
+    EXIT_OK: "success",
+    EXIT_FATAL: "fatal: nothing usable was produced; one line says why",
+    EXIT_USAGE: "usage: a bad option, value or combination of options",
+    EXIT_PARTIAL: "partial: the build is complete and valid, but some scans failed (report and card list them)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C): one line says what was kept and how to resume",
+}
+# What the library raises on purpose (and the OS errors it lets through: a full disk, a missing file).
+LIBRARY_ERRORS = (Vsi100kError, ValueError, OSError)
 
 
 def choices(name: str, values) -> type[Enum]:
-    """A str Enum for typer, built from a choice list that lives in its config module."""
+    """A str Enum for typer, built from a choice list that lives in its config module (the help then
+    lists the choices, and a value outside them is a usage error, exit 2)."""
     return Enum(name, {value: value for value in values}, type=str)
 
 
@@ -43,11 +58,23 @@ ExecutorChoice = choices("ExecutorChoice", EXECUTORS)
 
 _FACTS, _FRAMES, _QUESTIONS = FactsConfig(), FramesConfig(), QuestionConfig()
 
-ScenesOption = Annotated[
-    Path, typer.Option(exists=True, file_okay=False,
-                       help="ScanNet root: <root>/<scene_id>/ or <root>/scans/<scene_id>/ (label table and split lists beside).")
-]
-OutOption = Annotated[Path, typer.Option(file_okay=False, help="Output folder (the dataset layout: facts/, data/, ...).")]
+SCENES_HELP = ("Scans folder: ScanNet (<root>/<scene_id>/ or <root>/scans/<scene_id>/), ScanNet++ (<root>/data/<id>/) "
+               "and ARKitScenes (<root>/3dod/Training|Validation/<video_id>/) layouts, with each source's label table "
+               "and split lists beside them.")
+ScenesOption = Annotated[Path, typer.Option(exists=True, file_okay=False, help=SCENES_HELP)]
+
+
+def out_option(what: str, *, file: bool = False, optional: bool = False, aliases: tuple[str, ...] = ()):
+    """The `--out` / `-o` option of a command, described alike everywhere: "Output folder: <what>."
+    (or "Output file: ..."). optional: None when not given (the command has a default); aliases:
+    older spellings still accepted."""
+    kind = "Output file" if file else "Output folder"
+    return Annotated[
+        Optional[Path] if optional else Path,
+        typer.Option("--out", "-o", *aliases, file_okay=file, dir_okay=not file, help=f"{kind}: {what}."),
+    ]
+
+
 CacheOption = Annotated[
     Optional[Path], typer.Option(file_okay=False, help="Cache root (default $VSI100K_CACHE or ~/.cache/vsi100k).")
 ]
@@ -95,7 +122,39 @@ DEFAULTS = {
 }
 
 
-def fail(error: BaseException | str, code: int = EXIT_FATAL) -> NoReturn:
-    """Print one line `error: ...` on stderr and exit with `code` (no traceback)."""
-    typer.echo(f"error: {error}", err=True)
+def exit_code_of(error: BaseException) -> int:
+    """The exit code of an error that stopped a command: its own `exit_code` attribute when it has one
+    (an interrupted build: 130), 2 for a ConfigError (a bad option value or combination), else 1."""
+    code = getattr(error, "exit_code", None)
+    if isinstance(code, int):
+        return code
+    return EXIT_USAGE if isinstance(error, ConfigError) else EXIT_FATAL
+
+
+def fail(error: BaseException | str, code: int | None = None) -> NoReturn:
+    """Print one line `error: ...` on stderr and exit with `code` (default: `exit_code_of(error)`),
+    without a traceback."""
+    if code is None:
+        code = exit_code_of(error) if isinstance(error, BaseException) else EXIT_FATAL
+    typer.echo(f"{'interrupted' if code == EXIT_INTERRUPTED else 'error'}: {error}", err=True)
     raise typer.Exit(code=code)
+
+
+def cache_kept(cache_dir: Path | None) -> str:
+    """What an interrupted stage command kept: the scans finished so far, in the cache."""
+    from vsi100k.pipeline.config import default_cache_root
+
+    root = Path(cache_dir) / "build" if cache_dir is not None else default_cache_root() / "build"
+    return f"the scans finished before Ctrl-C are kept in the cache ({root}); rerun the same command to resume"
+
+
+@contextmanager
+def command_errors(kept: Callable[[], str] | None = None) -> Iterator[None]:
+    """Run a command's library call: library errors become one line and the table's exit code, and
+    Ctrl-C becomes one line (`kept()` says what was kept and how to resume) and exit 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        fail(kept() if kept is not None else "stopped before finishing; nothing was written", EXIT_INTERRUPTED)
+    except LIBRARY_ERRORS as error:
+        fail(error)

@@ -7,8 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from vsi100k.cli.build_cmd import LIBRARY_ERRORS
-from vsi100k.cli.options import fail
+from vsi100k.cli.options import command_errors
 
 
 def push(
@@ -35,7 +34,8 @@ def push(
     """
     from vsi100k import hub
 
-    try:
+    with command_errors(lambda: "the push was cut short; the data goes up in one Hub commit, so the repo holds "
+                        "either the previous commit or the new one: rerun the same command"):
         if dry_run:
             dest = dry_run_dir or out_dir.with_name(out_dir.name + ".push-dry-run")
             plan = hub.dry_run(out_dir, dest, repo_id, private=private, revision=revision)
@@ -44,8 +44,6 @@ def push(
                        + (f", branch {revision}" if revision else "") + f"): {plan.commit_message}; tag {plan.tag}")
             return
         result = hub.push(out_dir, repo_id, private=private, revision=revision)
-    except LIBRARY_ERRORS as error:
-        fail(error)
     typer.echo(f"pushed {len(result.plan.files)} files to {repo_id}"
                + (f" (branch {revision})" if revision else "") + f": {result.plan.commit_message}; tag {result.plan.tag}")
     if result.deleted:

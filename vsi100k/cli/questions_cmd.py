@@ -7,8 +7,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from vsi100k.cli.options import DEFAULTS, EXIT_FATAL, EXIT_PARTIAL, AllowValOption, KeepAmbiguousOption, MixOption, SeedOption, SplitOption, fail
-from vsi100k.errors import Vsi100kError
+from vsi100k.cli.options import (
+    DEFAULTS, EXIT_FATAL, EXIT_PARTIAL, AllowValOption, KeepAmbiguousOption, MixOption, SeedOption, SplitOption,
+    command_errors, out_option,
+)
 
 
 def questions(
@@ -16,7 +18,7 @@ def questions(
         Path, typer.Option(exists=True, file_okay=False, dir_okay=True,
                            help="A facts/ folder of <scene_id>.json files (from `vsi100k build` or `vsi100k facts`).")
     ],
-    out: Annotated[Path, typer.Option(dir_okay=False, help="Questions file to write (JSON lines).")],
+    out: out_option("the questions as JSON lines (with each question's details), and OUT.report.json", file=True),
     mix: MixOption = DEFAULTS["mix"],
     seed: SeedOption = DEFAULTS["seed"],
     split_lists: Annotated[
@@ -36,9 +38,12 @@ def questions(
 ) -> None:
     """Generate VSI-Bench style questions from facts, with per-scene caps, skip reasons and a leakage guard.
 
+    To regenerate a build's own questions (for `vsi100k preview --questions`), pass the --seed and --mix
+    recorded in its build_report.json ("settings": "questions").
+
     Examples:
 
-      vsi100k questions --facts ./vsi100k-data/facts --out questions.jsonl
+      vsi100k questions --facts ./vsi100k-data/facts --out questions.jsonl --seed 0 --mix vsi100k
 
       vsi100k questions --facts ./facts-run/facts --out q.jsonl --mix vsibench --split-lists scans/ --split validation
     """
@@ -51,7 +56,7 @@ def questions(
     from vsi100k.tasks.report import report_table
 
     console = Console(stderr=True)
-    try:
+    with command_errors():
         cfg = QuestionConfig(seed=seed, mix=mix.value, keep_ambiguous=keep_ambiguous)
         lists: dict[str, str] = {}
         rooms: dict[str, str] = {}
@@ -77,8 +82,6 @@ def questions(
                 report_path=report_path,
                 on_scene=lambda _: progress.advance(bar),
             )
-    except (Vsi100kError, ValueError, FileNotFoundError) as exc:
-        fail(exc)
     console.print(report_table(result.report))
     for error in result.report["scene_errors"]:
         console.print(f"[yellow]skipped scene[/yellow] {error['scene']}: {error['file']}: {error['problem']}")

@@ -8,14 +8,22 @@ from typing import Annotated, Optional
 
 import typer
 
-from vsi100k.errors import Vsi100kError
+from vsi100k.cli.options import choices, command_errors, out_option
+from vsi100k.errors import ConfigError
+from vsi100k.synth.writer import REALISMS
+
+# Layouts `vsi100k synth --source` writes (each a writer of `vsi100k.synth`).
+SYNTH_SOURCES = ("scannet", "scannetpp", "arkitscenes")
+Realism = choices("Realism", REALISMS)
+SynthSource = choices("SynthSource", SYNTH_SOURCES)
 
 # Share of scans written with the duplicated-segGroup fault when --duplicate-fault is given.
 DUPLICATE_FAULT_RATE = 0.25
 
 
 def synth(
-    out: Annotated[Path, typer.Option(file_okay=False, help="Folder for the scans (created): <OUT>/sceneNNNN_MM/.")],
+    out: out_option("the scans, each in its source's layout (ScanNet: OUT/sceneNNNN_MM/), with the label table "
+                    "and split lists beside them (created)"),
     scenes: Annotated[int, typer.Option(min=1, help="Number of scans to write.")] = 4,
     seed: Annotated[int, typer.Option(min=0, help="Seed; the same seed and --scenes give identical files.")] = 0,
     frames: Annotated[int, typer.Option(min=1, help="Rendered frames per .sens (24 fps timestamps).")] = 96,
@@ -27,21 +35,21 @@ def synth(
                           f"{DUPLICATE_FAULT_RATE:.0%} of the scans."),
     ] = False,
     realism: Annotated[
-        str,
+        Realism,
         typer.Option(help="clean: box furniture, exact meshes, --frames per video. scan: like a real ScanNet "
                           "reconstruction (rounded and cut shapes, holes, noise, outliers, unlabelled clutter, "
                           "1-3 minute videos, 2D instance masks); --frames is then ignored."),
-    ] = "clean",
+    ] = Realism("clean"),
     fps: Annotated[
         Optional[float],
         typer.Option(min=0.05, max=60.0, help="Frames per second of scan-profile videos (default 1, or 30 with "
                                               "--scannet-size)."),
     ] = None,
     source: Annotated[
-        str, typer.Option(help="Layout written: scannet (ScanNet v2) | scannetpp (ScanNet++'s release layout; "
+        SynthSource, typer.Option(help="Layout written: scannet (ScanNet v2) | scannetpp (ScanNet++'s release layout; "
                                "clean profile only) | arkitscenes (ARKitScenes' 3DOD release layout with oriented "
                                "boxes; clean profile only).")
-    ] = "scannet",
+    ] = SynthSource("scannet"),
     scannet_size: Annotated[
         bool, typer.Option("--scannet-size", help="Scan profile at ScanNet's sizes: 1296x968 colour, 640x480 depth, "
                                                   "30 fps unless --fps is given (slow: thousands of frames).")
@@ -79,33 +87,25 @@ def synth(
                "arkitscenes": iter_generate_arkitscenes_scenes}
 
     console = Console(stderr=True, soft_wrap=True)
-    try:
+    source, realism = source.value, realism.value
+    with command_errors():
         fault_rate = DUPLICATE_FAULT_RATE if duplicate_fault else 0.0
-        if source not in writers:
-            raise ValueError(f"--source {source!r} is unknown; use one of {', '.join(writers)}")
-        if realism not in REALISMS:
-            raise ValueError(f"--realism {realism!r} is unknown; use one of {', '.join(REALISMS)}")
         if realism == "scan":
             cfg = scan_profile(scannet_size=scannet_size, render=not no_render, duplicate_fault_rate=fault_rate)
             if fps is not None:
                 cfg = replace(cfg, scan=replace(cfg.scan, frame_rate_hz=fps))
         elif scannet_size or fps is not None:
-            raise ValueError("--scannet-size and --fps need --realism scan (the clean profile takes --frames)")
+            raise ConfigError("--scannet-size and --fps need --realism scan (the clean profile takes --frames)")
         else:
             cfg = SynthConfig(n_frames=frames, render=not no_render, duplicate_fault_rate=fault_rate)
-    except ValueError as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from None
     columns = (TextColumn("synth"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                TimeRemainingColumn())
     written = []
-    try:
+    with command_errors(lambda: f"{len(written)} complete scan(s) are in {out}; rerun the same command to write "
+                                "them all again (the same seed gives the same files)"):
         with Progress(*columns, console=console, transient=True) as progress:
             bar = progress.add_task("", total=scenes)
             for scene_dir in writers[source](out, scenes, seed, cfg):
                 written.append(scene_dir)
                 progress.update(bar, advance=1, description=scene_dir.name)
-    except (Vsi100kError, OSError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(1) from None
     console.print(f"synth: {len(written)} scans -> {escape(str(out))}")

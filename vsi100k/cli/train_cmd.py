@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from vsi100k.errors import Vsi100kError
+from vsi100k.cli.options import choices, command_errors, out_option
+from vsi100k.metrics import NUMERIC_REWARDS, PROMPT_MODES
+from vsi100k.prompts import QUESTION_FORMS
+from vsi100k.train.config import ATTN_IMPLEMENTATIONS, CACHE_IMPLEMENTATIONS, DTYPES, METHODS
+
+Method = choices("Method", METHODS)
+PromptMode = choices("PromptMode", PROMPT_MODES)
+QuestionForm = choices("QuestionForm", QUESTION_FORMS)
+Dtype = choices("Dtype", DTYPES)
+NumericReward = choices("NumericReward", NUMERIC_REWARDS)
+AttnImplementation = choices("AttnImplementation", ATTN_IMPLEMENTATIONS)
+CacheImplementation = choices("CacheImplementation", CACHE_IMPLEMENTATIONS)
 
 
 def train(
     data: Annotated[str, typer.Option(help="Local build folder (from `vsi100k build`) or Hub dataset id.")],
     model: Annotated[str, typer.Option(help="Model path or Hub id (Qwen2-VL / Qwen2.5-VL).")],
-    output_dir: Annotated[Path, typer.Option("--out", "-o", help="Checkpoints, metrics.jsonl, final model.")],
-    method: Annotated[str, typer.Option(help="grpo, or sft for the paper's supervised baseline.")] = "grpo",
+    output_dir: out_option("checkpoints, metrics.jsonl and the final model"),
+    method: Annotated[Method, typer.Option(help="grpo, or sft for the paper's supervised baseline.")] = Method("grpo"),
     prompt_mode: Annotated[
-        Optional[str],
+        Optional[PromptMode],
         typer.Option(help="vanilla | think | observe (the paper's prompts). Default: think for grpo, vanilla for sft."),
     ] = None,
     question_form: Annotated[
-        str, typer.Option(help="vsibench (options, letter answers) | open (paper's option-free form).")
-    ] = "vsibench",
+        QuestionForm, typer.Option(help="vsibench (options, letter answers) | open (paper's option-free form).")
+    ] = QuestionForm("vsibench"),
     config: Annotated[str, typer.Option(help="Question config: a question type or 'all'.")] = "all",
     split: Annotated[str, typer.Option(help="Split to train on.")] = "train",
     num_frames: Annotated[int, typer.Option("--frames", help="Frames per question, uniformly from the scene's frames.")] = 16,
@@ -35,8 +45,8 @@ def train(
     learning_rate: Annotated[float, typer.Option(help="Learning rate (paper: 1e-5).")] = 1e-5,
     max_completion_length: Annotated[int, typer.Option(help="Max tokens per rollout.")] = 512,
     numeric_reward: Annotated[
-        str, typer.Option(help="Reward of numeric answers: mra (mean relative accuracy) | linear.")
-    ] = "mra",
+        NumericReward, typer.Option(help="Reward of numeric answers: mra (mean relative accuracy) | linear.")
+    ] = NumericReward("mra"),
     per_device_batch_size: Annotated[int, typer.Option(help="Completions per device per micro-step.")] = 2,
     gradient_accumulation_steps: Annotated[int, typer.Option(help="Micro-steps per optimiser step.")] = 7,
     num_train_epochs: Annotated[float, typer.Option(help="Epochs over the questions.")] = 1.0,
@@ -49,12 +59,14 @@ def train(
     freeze_vision: Annotated[
         bool, typer.Option("--freeze-vision/--train-vision", help="Keep the vision tower fixed.")
     ] = False,
-    dtype: Annotated[str, typer.Option(help="Weights dtype: bfloat16 | float32.")] = "bfloat16",
+    dtype: Annotated[Dtype, typer.Option(help="Weights dtype (--cpu trains in float32).")] = Dtype("bfloat16"),
     gradient_checkpointing: Annotated[
-        bool, typer.Option("--gradient-checkpointing/--no-gradient-checkpointing")
+        bool, typer.Option("--gradient-checkpointing/--no-gradient-checkpointing",
+                           help="Recompute activations in the backward pass: less GPU memory, about a third "
+                                "more compute per step.")
     ] = True,
     use_vllm: Annotated[
-        bool, typer.Option("--vllm", "--use-vllm", help="Generate rollouts with vLLM colocated (needs vsi100k[vllm]).")
+        bool, typer.Option("--vllm", "--use-vllm", help="Generate rollouts with vLLM colocated (needs the vllm extra: pip install 'vsi100k[vllm]').")
     ] = False,
     vllm_gpu_memory_utilization: Annotated[
         float, typer.Option(help="GPU memory share vLLM may take when colocated.")
@@ -63,11 +75,12 @@ def train(
         int, typer.Option(help="vLLM context per sequence: prompt + completion tokens (0 = the model's).")
     ] = 0,
     attn_implementation: Annotated[
-        str, typer.Option(help="auto (flash_attention_2 when installed, else sdpa) | sdpa | flash_attention_2 | eager.")
-    ] = "auto",
+        AttnImplementation, typer.Option(help="auto (flash_attention_2 when installed, else sdpa) | sdpa | "
+                                              "flash_attention_2 | eager.")
+    ] = AttnImplementation("auto"),
     cache_implementation: Annotated[
-        str, typer.Option(help="KV cache of transformers rollouts: dynamic | static.")
-    ] = "dynamic",
+        CacheImplementation, typer.Option(help="KV cache of transformers rollouts: dynamic | static.")
+    ] = CacheImplementation("dynamic"),
     generation_batch_size: Annotated[
         int, typer.Option(help="Completions per generate call, a multiple of --num-generations (0 = one step's).")
     ] = 0,
@@ -98,7 +111,12 @@ def train(
     from vsi100k.train.config import TrainConfig
     from vsi100k.train.preflight import check_model_run
 
-    try:
+    method, question_form, numeric_reward = method.value, question_form.value, numeric_reward.value
+    dtype, attn_implementation = dtype.value, attn_implementation.value
+    cache_implementation = cache_implementation.value
+    prompt_mode = prompt_mode.value if prompt_mode is not None else None
+    with command_errors(lambda: f"training stopped; the checkpoints saved so far (every --save-steps steps) are in "
+                                f"{output_dir}; a rerun starts from --model again"):
         cfg = TrainConfig(
             model=model,
             data=data,
@@ -149,7 +167,4 @@ def train(
             from vsi100k.train.grpo import train_grpo
 
             summary = train_grpo(cfg)
-    except (Vsi100kError, ValueError, FileNotFoundError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from None
     typer.echo(f"{cfg.method}: {summary['global_step']} steps; model and metrics.jsonl in {cfg.output_dir}")

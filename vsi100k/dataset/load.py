@@ -1,8 +1,16 @@
-"""The loader API the trainer and the evaluator call: questions as a `datasets.Dataset`, frames lazily.
+"""The public loading API of a build (a local folder or its Hub repo): questions, frames, samples.
+
+    from vsi100k.dataset.load import load_questions, load_frames, load_samples
+
+    questions = load_questions(folder, "object_counting", "train")   # datasets.Dataset, text only
+    frames = load_frames(folder, "train")                            # scene_name -> list of PIL images, lazily
+    samples = load_samples(folder, "all", "train", num_frames=8)     # questions joined with their frames
+    sample = samples[0]   # {"prompt": str, "images": [PIL.Image, ...], "ground_truth": str, "id", ...}
 
 `source` is a local build folder or a Hub repo id; both go through `datasets.load_dataset`, which
-reads the configs the card declares. Frames are joined by `scene_name` on access and decoded only
-then; they are never copied into question rows.
+reads the configs the card declares (a rebuild into the same folder is loaded afresh: see
+`vsi100k.card.dataset_configs`). Frames are joined by `scene_name` on access and decoded only then;
+they are never copied into question rows. The trainer and the evaluator use the same functions.
 """
 
 from __future__ import annotations
@@ -26,30 +34,10 @@ def _source_arg(source: str | Path) -> str:
 
 
 def _load(source: str | Path, config: str, split: str):
-    """`datasets.load_dataset` of one config and split, with a cache per build for local folders.
-
-    `datasets` keys its cache of a local folder by the folder's name and the card's configs, not by
-    the files' content, so after a rebuild into the same folder (or any folder of the same name) it
-    would serve the previous build's rows. A local build is therefore cached under its build id.
-    """
+    """`datasets.load_dataset` of one config and split of a build folder or Hub repo."""
     import datasets
 
-    from vsi100k.dataset.schema import REPORT_FILE
-
-    target = _source_arg(source)
-    report = Path(target) / REPORT_FILE
-    if not report.is_file():
-        return datasets.load_dataset(target, config, split=split)
-    import json
-
-    from vsi100k.pipeline.config import default_cache_root
-
-    try:
-        build_id = str(json.loads(report.read_text())["build_id"])
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{report}: unreadable build report ({error})") from None
-    cache = default_cache_root() / "datasets" / build_id
-    return datasets.load_dataset(target, config, split=split, cache_dir=str(cache))
+    return datasets.load_dataset(_source_arg(source), config, split=split)
 
 
 def load_questions(source: str | Path, config: str = ALL_CONFIG, split: str = "train"):
@@ -104,9 +92,58 @@ class SceneFrames(Mapping):
             raise KeyError(f"{scene_name}: no frames in split {self.split} of this dataset") from None
 
 
-def load_scene_frames(source: str | Path, split: str = "train") -> SceneFrames:
-    """The frames of one split as a lazy `SceneFrames` mapping joined by scene_name."""
+def load_frames(source: str | Path, split: str = "train") -> SceneFrames:
+    """The frames of one split as a lazy `SceneFrames` mapping: scene_name -> list of PIL images."""
     return SceneFrames(_load(source, FRAMES_CONFIG, split), split)
+
+
+load_scene_frames = load_frames  # the name the trainer and the evaluator have used
+
+
+def load_samples(source: str | Path, config: str = ALL_CONFIG, split: str = "train", *, num_frames: int | None = None,
+                 prompt_mode: str = "vanilla"):
+    """Model-ready samples: the questions of one config and split, each joined with its scene's frames.
+
+    Returns a `datasets.Dataset` whose rows (decoded on access, so nothing is copied) hold every
+    question column plus `prompt` (the VSI-Bench-style user text with the options and the answer
+    instruction, `vsi100k.prompts.build_prompt`; prompt_mode "vanilla", "think" or "observe") and
+    `images` (num_frames of the scene's stored frames, spread uniformly as VSI-Bench samples them;
+    None = all of them). A question whose scene has no frames (a scan without a colour stream)
+    gets `images` = [].
+    """
+    from vsi100k.frames.sampling import uniform_frame_indices
+    from vsi100k.prompts import build_prompt
+
+    if num_frames is not None and num_frames < 1:
+        raise ValueError(f"num_frames={num_frames}: use at least 1 frame, or None for all stored frames")
+    questions = load_questions(source, config, split)
+    frames = load_frames(source, split) if split_has_frames(source, split) else {}
+
+    def join(batch: dict[str, list]) -> dict[str, list]:
+        batch = dict(batch)
+        batch["prompt"] = [build_prompt(q, o, k, prompt_mode)
+                           for q, o, k in zip(batch["question"], batch["options"], batch["answer_kind"])]
+        images = []
+        for scene_name in batch["scene_name"]:
+            stored = list(frames[scene_name]) if scene_name in frames else []
+            if num_frames is not None and stored:
+                stored = [stored[int(i)] for i in uniform_frame_indices(len(stored), num_frames)]
+            images.append(stored)
+        batch["images"] = images
+        return batch
+
+    return questions.with_transform(join)
+
+
+def split_has_frames(source: str | Path, split: str) -> bool:
+    """Whether a build declares frames for `split` (a build of scans without colour streams has none)."""
+    import datasets
+
+    try:
+        names = datasets.get_dataset_split_names(_source_arg(source), FRAMES_CONFIG)
+    except ValueError:  # no frames config at all
+        return False
+    return split in names
 
 
 def read_local_scene(out_dir: Path, scene_name: str) -> tuple[list[dict], dict | None]:

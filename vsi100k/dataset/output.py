@@ -173,6 +173,19 @@ def foreign_files(folder: Path, marker: Marker) -> list[str]:
     return [rel for rel in folder_files(folder) if rel not in listed and not rel.startswith(DERIVED_PREFIXES)]
 
 
+def derived_files(folder: Path) -> list[str]:
+    """Files of a previous build that another vsi100k command added (`preview/` pages): not in its
+    marker, replaced with the build by --overwrite, so the caller names them. [] without a build."""
+    folder = Path(folder)
+    try:
+        marker = read_marker(folder)
+    except OutputError:
+        return []
+    if marker is None:
+        return []
+    return [rel for rel in folder_files(folder) if rel not in marker.files and rel.startswith(DERIVED_PREFIXES)]
+
+
 def recover(out_dir: Path) -> list[str]:
     """Finish or undo what a crashed run left beside `out_dir`; returns one sentence per action.
 

@@ -157,6 +157,10 @@ class BuildCache:
             shutil.rmtree(path.parent, ignore_errors=True)
             return None
 
+    def has_scene(self, scene_id: str, key: str) -> bool:
+        """Whether a result is stored (without reading it; for counts after an interrupt)."""
+        return self._result_file(scene_id, key).is_file()
+
     def store_scene(self, scene_id: str, key: str, result: dict) -> CachedScene:
         _write_atomic(self._result_file(scene_id, key), json.dumps(result, sort_keys=True))
         return CachedScene(scene_id, key, result)

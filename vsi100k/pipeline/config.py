@@ -41,7 +41,9 @@ class BuildConfig:
     out_dir: the dataset folder written (README.md, data/, facts/, build_report.json).
     facts, frames, questions: the stage configs (`FactsConfig`, `FramesConfig`, `QuestionConfig`).
     cache_dir: the one cache (facts, frames, visibility, per-scan results); None =
-        `default_cache_root() / "build"`.
+        `default_cache_root() / "build"`, resolved (and made absolute) here, in the driver: workers on
+        other machines or processes do not inherit $VSI100K_CACHE or the working directory, so every
+        setting a worker needs travels in this config.
     workers: scans processed in parallel; 1 = in this process (local executor).
     executor: "local" (a process pool on this machine) or "ray" (Ray tasks, `ray_address`).
     ray_address: address of a running Ray cluster; None starts a local Ray runtime.
@@ -73,8 +75,8 @@ class BuildConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "scenes_dir", Path(self.scenes_dir))
         object.__setattr__(self, "out_dir", Path(self.out_dir))
-        if self.cache_dir is not None:
-            object.__setattr__(self, "cache_dir", Path(self.cache_dir))
+        cache_dir = Path(self.cache_dir) if self.cache_dir is not None else default_cache_root() / "build"
+        object.__setattr__(self, "cache_dir", Path(os.path.abspath(cache_dir.expanduser())))
         if not isinstance(self.workers, int) or self.workers < 1:
             raise ConfigError(f"workers={self.workers!r}: use 1 (in-process) or more worker processes")
         if self.executor not in EXECUTORS:
@@ -99,7 +101,8 @@ class BuildConfig:
 
     @property
     def cache_root(self) -> Path:
-        return self.cache_dir if self.cache_dir is not None else default_cache_root() / "build"
+        """The build cache's root (absolute; resolved when the config was made)."""
+        return self.cache_dir
 
     def settings(self) -> dict:
         """Every setting that changes the output, JSON-ready (build id, report, card)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 from vsi100k.tasks.config import QuestionConfig
@@ -92,10 +91,9 @@ def demo_config(
     out = Path(out_dir) if out_dir is not None else demo_root(cache_dir) / "dataset"
     settings.setdefault("questions", QuestionConfig(mix=DEMO_MIX))
     settings.setdefault("overwrite", True)
-    cfg = BuildConfig(scenes_dir=scenes_dir, out_dir=out, **settings)
-    if cache_dir is not None and cfg.cache_dir is None:
-        cfg = replace(cfg, cache_dir=Path(cache_dir) / "build")
-    return cfg
+    if cache_dir is not None and settings.get("cache_dir") is None:
+        settings["cache_dir"] = Path(cache_dir) / "build"
+    return BuildConfig(scenes_dir=scenes_dir, out_dir=out, **settings)
 
 
 def run_demo(

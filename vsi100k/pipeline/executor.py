@@ -20,7 +20,7 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 
-from vsi100k.errors import ConfigError
+from vsi100k.errors import Vsi100kError
 from vsi100k.pipeline.cache import STATUS_FAILED
 from vsi100k.pipeline.config import BuildConfig
 from vsi100k.pipeline.stages import ScanJob, ScanSummary, run_scan
@@ -53,6 +53,9 @@ SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1"}
 
 
 def _start_worker(parent_pid: int) -> None:
+    # Ctrl-C reaches the whole process group: the build process alone handles it (it ends the workers
+    # and says what was kept), so a worker never prints a traceback or a library's warnings for it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent_pid)
     os.environ.update(SINGLE_THREAD_ENV)
     import importlib
@@ -108,8 +111,22 @@ class LocalExecutor:
                     yield future.result()
                 except Exception as error:  # noqa: BLE001 - a crashed worker fails its scan only
                     yield _crashed(futures[future], error)
+        except BaseException:
+            # Ctrl-C or an error in the consumer: end the workers now instead of waiting for their
+            # scans (cache entries are written atomically, so a killed worker leaves none half-written).
+            _terminate(pool)
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _terminate(pool) -> None:
+    """SIGTERM every worker process of a ProcessPoolExecutor (Python < 3.14 has no public call)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        try:
+            process.terminate()
+        except (OSError, AttributeError):
+            pass
 
 
 class RayExecutor:
@@ -124,7 +141,7 @@ class RayExecutor:
         try:
             import ray
         except ImportError:
-            raise ConfigError("--executor ray needs Ray: pip install 'vsi100k[ray]'") from None
+            raise Vsi100kError("--executor ray needs Ray, which is not installed: pip install 'vsi100k[ray]'") from None
         started_here = not ray.is_initialized()
         if started_here:
             if self.address is None:

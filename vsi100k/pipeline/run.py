@@ -20,7 +20,15 @@ from vsi100k.pipeline.stages import ScanJob, ScanSummary
 
 
 class BuildFailed(Vsi100kError):
-    """Every scan failed: nothing was written."""
+    """Every scan failed, or no scan gave a question: nothing was written."""
+
+
+class BuildInterrupted(Vsi100kError):
+    """Ctrl-C (or SIGINT) stopped a run; the message says what was kept and how to resume.
+
+    exit_code: the shell's convention for an interrupted command (128 + SIGINT)."""
+
+    exit_code = 130
 
 
 @dataclass
@@ -32,6 +40,7 @@ class BuildResult:
     problems: list[str]
     seconds: float
     summaries: list[ScanSummary] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # one line each, for the user (e.g. what --overwrite removed)
 
     @property
     def scenes_computed(self) -> int:
@@ -83,25 +92,76 @@ def process(cfg: BuildConfig, jobs: list[ScanJob], until: str, progress: bool) -
 
 def run_build(cfg: BuildConfig, *, command: str | None = None, progress: bool = True) -> BuildResult:
     """The whole build into `cfg.out_dir`. command: the command line recorded in the report and the
-    card (default: `cfg.command()`, every setting spelled out)."""
+    card (default: `cfg.command()`, every setting spelled out). Ctrl-C raises BuildInterrupted saying
+    what was kept (cache entries; the previous build untouched, or the new one complete)."""
     from vsi100k.dataset.lock import OutputLock
-    from vsi100k.dataset.output import prepare_output
-    from vsi100k.pipeline.assemble import assemble
+    from vsi100k.dataset.output import derived_files, prepare_output
 
     started = time.perf_counter()
     command = command if command is not None else cfg.command()
     jobs = plan_jobs(cfg)
-    with OutputLock(cfg.out_dir, command=command), \
-            prepare_output(cfg.out_dir, overwrite=cfg.overwrite, estimated_bytes=estimate_bytes(cfg, len(jobs))) as staged:
-        summaries = process(cfg, jobs, "questions", progress)
-        if not any(s.status == "ok" for s in summaries.values()):
-            shown = "; ".join(s.reason or "" for s in list(summaries.values())[:3])
-            raise BuildFailed(f"no scan could be built ({len(summaries)} failed; {shown}); "
-                              f"{cfg.out_dir} was left as it was")
-        report = assemble(cfg, jobs, summaries, command, staged.path)
-        staged.commit(build_id=report["build_id"])
+    try:
+        with OutputLock(cfg.out_dir, command=command), \
+                prepare_output(cfg.out_dir, overwrite=cfg.overwrite, estimated_bytes=estimate_bytes(cfg, len(jobs))) as staged:
+            replaced = derived_files(cfg.out_dir)  # a previous build's `vsi100k preview` pages, replaced with it
+            summaries = process(cfg, jobs, "questions", progress)
+            report = _assemble_checked(cfg, jobs, summaries, command, staged.path)
+            staged.commit(build_id=report["build_id"])
+    except KeyboardInterrupt:
+        raise BuildInterrupted(interrupted_state(cfg, jobs)) from None
+    notes = [f"--overwrite removed the previous build's {', '.join(replaced)} (not part of a build; "
+             "write them again with `vsi100k preview`)"] if replaced else []
     return BuildResult(cfg.out_dir, report, [], time.perf_counter() - started,
-                       [summaries[job.scene_id] for job in jobs])
+                       [summaries[job.scene_id] for job in jobs], notes)
+
+
+def _assemble_checked(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSummary], command: str,
+                      target: Path) -> dict:
+    """`assemble`, after refusing in one line a build with no usable scan or no question at all."""
+    from collections import Counter
+
+    from vsi100k.pipeline.assemble import assemble
+
+    if not any(s.status == "ok" for s in summaries.values()):
+        shown = "; ".join(s.reason or "" for s in list(summaries.values())[:3])
+        raise BuildFailed(f"no scan could be built ({len(summaries)} failed; {shown}); "
+                          f"{cfg.out_dir} was left as it was")
+    if not any(s.n_questions for s in summaries.values() if s.status == "ok"):
+        n_ok = sum(1 for s in summaries.values() if s.status == "ok")
+        reasons = Counter()
+        from vsi100k.pipeline.cache import BuildCache
+
+        cache = BuildCache(cfg.cache_root)
+        for job in jobs:
+            entry = cache.load_scene(job.scene_id, job.key)
+            if entry is not None and entry.ok:
+                for _, reason, n in entry.result["skips"]:
+                    reasons[reason] += n
+        top = ", ".join(f"{reason} {n}" for reason, n in reasons.most_common(3)) or "no candidates"
+        raise BuildFailed(f"no questions: all {n_ok} usable scan(s) gave none (most rejected candidates: {top}); "
+                          f"{cfg.out_dir} was left as it was")
+    return assemble(cfg, jobs, summaries, command, target)
+
+
+def interrupted_state(cfg: BuildConfig, jobs: list[ScanJob]) -> str:
+    """One line after Ctrl-C: the scans whose results are kept in the cache, and the state of the output
+    folder (the new build complete, or the previous one untouched), and how to resume."""
+    from vsi100k.dataset.output import read_marker
+    from vsi100k.pipeline.cache import BuildCache
+    from vsi100k.pipeline.plan import build_id
+
+    try:
+        marker = read_marker(cfg.out_dir)
+    except Vsi100kError:
+        marker = None
+    if marker is not None and marker.build_id == build_id(cfg, jobs):
+        return f"the new build {marker.build_id} is complete in {cfg.out_dir} (Ctrl-C came after it was swapped in)"
+    cache = BuildCache(cfg.cache_root)
+    kept = sum(1 for job in jobs if cache.has_scene(job.scene_id, job.key))
+    output = (f"the previous build in {cfg.out_dir} is untouched" if marker is not None
+              else f"{cfg.out_dir} was not written")
+    return (f"{kept} of {len(jobs)} scans are kept in the cache ({cfg.cache_root}); {output}; "
+            "rerun the same command to resume")
 
 
 JPEG_BYTES_PER_PIXEL = 0.25  # generous for quality-90 JPEGs of indoor frames (measured: ~0.1-0.2)
