@@ -88,8 +88,9 @@ def test_cpu_only_machine_needs_the_cpu_flag(monkeypatch):
     check_device(cpu=True)
 
 
-def one_line_error(result, text: str) -> None:
-    assert result.exit_code == 2, result.output
+def one_line_error(result, text: str, code: int = 1) -> None:
+    """A pre-flight failure: one line, exit 1 (fatal: the environment or an input, not the command line)."""
+    assert result.exit_code == code, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert lines == [f"error: {text}"], result.output
     assert "Traceback" not in result.output
@@ -108,7 +109,7 @@ def test_cli_train_missing_model_and_missing_gpu(monkeypatch, tmp_path):
     one_line_error(result, "model /no/such/model: no such folder (a Hub model id looks like namespace/name)")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     result = run_cli("train", "--data", str(tmp_path), "--model", str(model_folder(tmp_path)), "-o", str(tmp_path / "o"))
-    assert result.exit_code == 2 and "pass --cpu to run on the CPU" in result.output
+    assert result.exit_code == 1 and "pass --cpu to run on the CPU" in result.output
     assert len([line for line in result.output.splitlines() if line.strip()]) == 1
     assert not (tmp_path / "o").exists()  # nothing was started
 

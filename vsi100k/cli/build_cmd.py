@@ -107,7 +107,7 @@ def build(
         allow_val_in_train=allow_val_in_train, max_scenes=max_scenes, require_frames=require_frames,
     )
     sample = None
-    state: dict = {}
+    state: dict = {"demo": scenes is None}
     with command_errors(lambda: interrupted_after_build(state)):
         if scenes is None:
             from vsi100k.pipeline.demo import run_demo
@@ -144,8 +144,11 @@ def build(
 def interrupted_after_build(state: dict) -> str:
     """The Ctrl-C line once the pipeline returned (the pipeline says what it kept when interrupted inside)."""
     result = state.get("result")
+    if result is None and state.get("demo"):
+        return ("stopped before the build started (demo scans cut short are written again, whole, on the next run); "
+                "nothing else was written: rerun the same command")
     if result is None:
-        return "stopped before the build started; nothing was written (rerun the same command)"
+        return "stopped before any scan work; nothing was written (rerun the same command)"
     return (f"the new build {result.report.get('build_id', '')} is complete in {result.out_dir} (only the report's "
             "printing was cut short; build_report.json holds it)")
 

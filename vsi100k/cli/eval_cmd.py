@@ -68,6 +68,9 @@ def eval_command(
 ) -> None:
     """Print the VSI-Bench table (8 tasks + overall) and write per-question predictions and a JSON summary.
 
+    Exit codes as every command's (`vsi100k --help`): 1 also when the predictions file leaves
+    questions unanswered (the table and outputs are written anyway; see --allow-missing).
+
     Examples:
 
       vsi100k eval --data nyu-visionx/VSI-Bench --model runs/grpo -o eval/grpo --source scannet
@@ -75,9 +78,6 @@ def eval_command(
       vsi100k eval --data ./vsi100k-build --model runs/grpo -o eval/val --prompt-mode think
 
       vsi100k eval --data ./VSI-Bench --predictions preds.jsonl -o eval/file
-
-    Exit codes as every command's (`vsi100k --help`): 1 also when the predictions file leaves
-    questions unanswered (the table and outputs are written anyway; see --allow-missing).
     """
     from vsi100k.evaluate.config import EvalConfig
     from vsi100k.evaluate.run import evaluate

@@ -37,6 +37,7 @@ EXIT_CODES = {
     EXIT_PARTIAL: "partial: the build is complete and valid, but some scans failed (report and card list them)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C): one line says what was kept and how to resume",
 }
+REPORTED: set[int] = set()  # EXIT_INTERRUPTED once its line was printed (see `vsi100k.cli.main`)
 # What the library raises on purpose (and the OS errors it lets through: a full disk, a missing file).
 LIBRARY_ERRORS = (Vsi100kError, ValueError, OSError)
 
@@ -136,6 +137,8 @@ def fail(error: BaseException | str, code: int | None = None) -> NoReturn:
     without a traceback."""
     if code is None:
         code = exit_code_of(error) if isinstance(error, BaseException) else EXIT_FATAL
+    if code == EXIT_INTERRUPTED:
+        REPORTED.add(code)
     typer.echo(f"{'interrupted' if code == EXIT_INTERRUPTED else 'error'}: {error}", err=True)
     raise typer.Exit(code=code)
 
@@ -152,8 +155,11 @@ def cache_kept(cache_dir: Path | None) -> str:
 def command_errors(kept: Callable[[], str] | None = None) -> Iterator[None]:
     """Run a command's library call: library errors become one line and the table's exit code, and
     Ctrl-C becomes one line (`kept()` says what was kept and how to resume) and exit 130."""
+    from vsi100k.pipeline.interrupts import interrupts_deferred
+
     try:
-        yield
+        with interrupts_deferred():  # Ctrl-C never cuts a lazy import (Open3D) in half
+            yield
     except KeyboardInterrupt:
         fail(kept() if kept is not None else "stopped before finishing; nothing was written", EXIT_INTERRUPTED)
     except LIBRARY_ERRORS as error:

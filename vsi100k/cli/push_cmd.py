@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from vsi100k.cli.options import command_errors
+from vsi100k.cli.options import EXIT_USAGE, command_errors, fail
 
 
 def push(
@@ -34,6 +34,10 @@ def push(
     """
     from vsi100k import hub
 
+    try:
+        hub.validate_repo_id(repo_id)
+    except hub.HubError as error:
+        fail(error, EXIT_USAGE)  # a bad value of an option: usage, as every command's
     with command_errors(lambda: "the push was cut short; the data goes up in one Hub commit, so the repo holds "
                         "either the previous commit or the new one: rerun the same command"):
         if dry_run:

@@ -25,8 +25,13 @@ def read_predictions(path: Path) -> dict[str, str | None]:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: predictions file not found")
     predictions: dict[str, str | None] = {}
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"{path}: line {number}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column "
+                                 f"{exc.start + 1}); write the predictions file as UTF-8") from None
             if not line.strip():
                 continue
             try:

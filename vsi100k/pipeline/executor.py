@@ -18,7 +18,9 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from vsi100k.errors import Vsi100kError
 from vsi100k.pipeline.cache import STATUS_FAILED
@@ -103,7 +105,8 @@ class LocalExecutor:
         pool = ProcessPoolExecutor(max_workers=min(self.workers, len(heavy)), mp_context=context,
                                    initializer=_start_worker, initargs=(os.getpid(),))
         try:
-            futures = {pool.submit(run_scan, job, cfg, until): job for job in largest_first(heavy)}
+            with _sigint_ignored():  # workers start (inside submit) ignoring Ctrl-C from their first instruction
+                futures = {pool.submit(run_scan, job, cfg, until): job for job in largest_first(heavy)}
             for job in light:  # cached stages, questions only: here, while the workers start
                 yield run_scan(job, cfg, until)
             for future in as_completed(futures):
@@ -118,6 +121,20 @@ class LocalExecutor:
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT in this (main) thread for the block: processes started meanwhile inherit the
+    disposition across exec, so a Ctrl-C while a worker boots cannot print its traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _terminate(pool) -> None:

@@ -8,13 +8,14 @@ split); one bad scan never does.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vsi100k.errors import Vsi100kError
 from vsi100k.pipeline.config import BuildConfig
 from vsi100k.pipeline.executor import make_executor
+from vsi100k.pipeline.interrupts import Interrupts, interrupts_deferred
 from vsi100k.pipeline.plan import plan_jobs
 from vsi100k.pipeline.stages import ScanJob, ScanSummary
 
@@ -80,14 +81,24 @@ def _progress(total: int, label: str) -> tuple[Callable[[Iterable[ScanSummary]],
     return track, bar
 
 
-def process(cfg: BuildConfig, jobs: list[ScanJob], until: str, progress: bool) -> dict[str, ScanSummary]:
-    """Run every job on the configured executor; scene id -> summary."""
+def process(cfg: BuildConfig, jobs: list[ScanJob], until: str, progress: bool,
+            interrupts: Interrupts | None = None) -> dict[str, ScanSummary]:
+    """Run every job on the configured executor; scene id -> summary. interrupts: checked after each
+    scan, so a Ctrl-C a library swallowed still stops the run."""
     results = make_executor(cfg).run(jobs, cfg, until)
+    if interrupts is not None:
+        results = _checked(results, interrupts)
     if not progress:
         return {s.scene_id: s for s in results}
     track, bar = _progress(len(jobs), "scans")
     with bar:
         return {s.scene_id: s for s in track(results)}
+
+
+def _checked(results: Iterable[ScanSummary], interrupts: Interrupts) -> Iterator[ScanSummary]:
+    for summary in results:
+        interrupts.check()
+        yield summary
 
 
 def run_build(cfg: BuildConfig, *, command: str | None = None, progress: bool = True) -> BuildResult:
@@ -101,11 +112,13 @@ def run_build(cfg: BuildConfig, *, command: str | None = None, progress: bool = 
     command = command if command is not None else cfg.command()
     jobs = plan_jobs(cfg)
     try:
-        with OutputLock(cfg.out_dir, command=command), \
+        with interrupts_deferred() as interrupted, OutputLock(cfg.out_dir, command=command), \
                 prepare_output(cfg.out_dir, overwrite=cfg.overwrite, estimated_bytes=estimate_bytes(cfg, len(jobs))) as staged:
             replaced = derived_files(cfg.out_dir)  # a previous build's `vsi100k preview` pages, replaced with it
-            summaries = process(cfg, jobs, "questions", progress)
+            summaries = process(cfg, jobs, "questions", progress, interrupted)
+            interrupted.check()
             report = _assemble_checked(cfg, jobs, summaries, command, staged.path)
+            interrupted.check()
             staged.commit(build_id=report["build_id"])
     except KeyboardInterrupt:
         raise BuildInterrupted(interrupted_state(cfg, jobs)) from None
