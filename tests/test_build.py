@@ -489,3 +489,22 @@ def test_cli_errors_and_preview(demo, tmp_path):
     assert f"preview: {(tmp_path / 'p.html').resolve().as_uri()}" in page.output
     unknown = runner.invoke(app, ["preview", str(root / "out"), "--scene", "scene9999_99"])
     assert unknown.exit_code == 1 and "scene9999_99: not in this build" in unknown.output
+
+
+def test_readme_figures_of_the_demo_are_this_build(demo):
+    """The README's demo figures (printed by bench/demo_figures.py) match the demo as built here."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    try:
+        from demo_figures import demo_figures
+    finally:
+        sys.path.pop(0)
+    _, result, _ = demo
+    figures = demo_figures(result.report)
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    shown = 8 - len(figures["missing_tasks"])
+    assert (f"{figures['questions']} questions in {figures['configs']} configs ({figures['configs'] - 2} question "
+            f"types, `all` and `frames`) covering {shown} of VSI-Bench's 8 tasks, appearance order included "
+            f"({figures['tasks']['obj_appearance_order']} questions)") in readme
+    assert figures["missing_tasks"] == ["route_planning"] and "it has no route-planning question" in readme
+    assert (f"the published size is {figures['published_over_frames']:.2f}x the frames' own bytes, where embedding "
+            f"the frames in every question row would be {figures['embedded_over_frames']:.1f}x") in readme

@@ -46,7 +46,7 @@ def load_questions(source: str | Path, config: str = ALL_CONFIG, split: str = "t
     config: a question type (e.g. "object_counting") or "all".
     """
     if config == FRAMES_CONFIG:
-        raise ValueError("config 'frames' holds frames, not questions; use load_scene_frames(source, split)")
+        raise ValueError("config 'frames' holds frames, not questions; use load_frames(source, split)")
     return _load(source, config, split)
 
 
