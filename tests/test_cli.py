@@ -241,7 +241,7 @@ def scans(tmp_path_factory) -> Path:
 def test_ctrl_c_during_the_scans_says_what_was_kept(scans, tmp_path, monkeypatch):
     import vsi100k.pipeline.run as run
 
-    def interrupted(cfg, jobs, until, progress):
+    def interrupted(cfg, jobs, until, progress, interrupts=None):
         from vsi100k.pipeline.stages import run_scan
 
         run_scan(jobs[0], cfg, until)  # one scan's result reaches the cache, then Ctrl-C
@@ -319,3 +319,37 @@ def test_a_real_sigint_gives_one_line_and_ends_the_workers(tmp_path):
     assert len(errors) == 1 and re.fullmatch(
         r"interrupted: \d of 6 scans are kept in the cache \(.*\); .* was not written; rerun the same command to resume",
         errors[0]), stderr
+
+
+def test_a_build_where_no_scan_gives_a_question_says_so_in_one_line(scans, tmp_path, monkeypatch):
+    from collections import Counter
+
+    import vsi100k.pipeline.stages as stages
+
+    def nothing(facts, visibility, has_frames, cfg):  # every candidate rejected, as in rooms too bare to ask about
+        return facts, [], Counter({("object_counting", "single_instance"): 3, ("room_size_estimation", "no_floor"): 1})
+
+    monkeypatch.setattr(stages, "questions_stage", nothing)
+    out = tmp_path / "out"
+    result = invoke("build", "--scenes", str(scans), "--out", str(out), "--cache-dir", str(tmp_path / "cache"),
+                    "--no-progress")
+    assert result.exit_code == 1
+    assert lines(result) == [f"error: no questions: all 2 usable scan(s) gave none (most rejected candidates: "
+                             f"single_instance 6, no_floor 2); {out} was left as it was"]
+    assert not out.exists()
+
+
+def test_overwrite_names_the_preview_pages_it_replaces(scans, tmp_path):
+    out = tmp_path / "out"
+    args = ["build", "--scenes", str(scans), "--out", str(out), "--cache-dir", str(tmp_path / "cache"), "--no-progress"]
+    assert invoke(*args).exit_code == 0
+    page = invoke("preview", str(out), "--scene", "scene0000_00")
+    assert page.exit_code == 0 and (out / "preview" / "scene0000_00.html").is_file()
+    rebuilt = invoke(*args, "--overwrite", "--seed", "2")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert ("note: --overwrite removed the previous build's preview/scene0000_00.html (not part of a build; write "
+            "them again with `vsi100k preview`)") in lines(rebuilt)
+    (out / "notes.txt").write_text("mine")  # a user's own file is never removed: it blocks the rebuild, named
+    blocked = invoke(*args, "--overwrite", "--seed", "3")
+    assert blocked.exit_code == 1 and "vsi100k did not write: notes.txt" in blocked.output
+    assert (out / "notes.txt").read_text() == "mine"
