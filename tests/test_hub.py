@@ -255,7 +255,7 @@ def test_cli_dry_run_refuses_a_bad_repo_id_in_one_line(hand_build, tmp_path):
     out, _ = hand_build
     result = CliRunner().invoke(app, ["push", str(out), "--repo-id", "my org/vsi..100k", "--dry-run",
                                       "--dry-run-dir", str(tmp_path / "t")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a bad option value: usage, as for every command
     assert result.output.startswith("error: 'my org/vsi..100k': not a valid Hub repo id (")
     assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "t").exists()
 

@@ -171,10 +171,10 @@ def loading_example(report: dict) -> str:
             f'one_type = load_dataset("<repo_id or build folder>", "{example_type}", split="train")',
             'frames = load_dataset("<repo_id or build folder>", "frames", split="train")  # join on scene_name',
             "",
-            "# or, lazily joined, with this project's loader:",
-            "from vsi100k.dataset.load import load_questions, load_scene_frames",
-            'scene_frames = load_scene_frames("<repo_id or build folder>", "train")',
-            "images = scene_frames[questions[0][\"scene_name\"]]  # list of PIL images",
+            "# or joined with their frames (decoded on access) by this project's loader:",
+            "from vsi100k.dataset.load import load_samples",
+            'samples = load_samples("<repo_id or build folder>", "all", "train", num_frames=16)',
+            'sample = samples[0]  # question columns + "prompt" (text) + "images" (list of PIL images)',
         ]
     )
 

@@ -7,8 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from vsi100k.cli.options import (
-    DEFAULTS, EXIT_PARTIAL, LIBRARY_ERRORS, SCENES_HELP, AllowValOption, BoxMethodOption, CacheOption,  # noqa: F401
+# LIBRARY_ERRORS is re-exported for commands that import it from here.
+from vsi100k.cli.options import (  # noqa: F401
+    DEFAULTS, EXIT_PARTIAL, LIBRARY_ERRORS, SCENES_HELP, AllowValOption, BoxMethodOption, CacheOption,
     DistanceMethodOption, ExecutorChoice, ExecutorOption, FrameHeightOption, KeepAmbiguousOption, FramesOption,
     FrameWidthOption, MaxScenesOption, Mix, OrientedEngineOption, ProgressOption, RayAddressOption, RequireFramesOption,
     SeedOption, SplitOption, VisibilityOption, WorkersOption, command_errors, out_option,
