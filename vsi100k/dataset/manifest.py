@@ -6,7 +6,8 @@ from the user's own scans with it. Per scan (sorted by scene) it holds:
 
 - `scene_name`, `dataset` (the scan's source: scannet, scannetpp, arkitscenes) and `split`;
 - `stream`: the colour stream the frames were sampled from (`kind`, `path` inside the scan folder,
-  the `files` hashed) and the SHA-256 of its relevant bytes (`vsi100k.frames.fingerprint`);
+  the `files` hashed) and the SHA-256 of its relevant bytes (`vsi100k.frames.fingerprint`); all
+  None, with `unavailable` giving the reason, when the build could not read the stream;
 - every column of the scan's frames row but the images, under its own name (`frame_indices`,
   `timestamps_s`, `width`, `height`, `source`, ...), and `rotation_deg`, the clockwise rotation
   applied to make the frames upright (0 when the row has no such column);
@@ -166,7 +167,9 @@ def structure_problems(data) -> list[str]:
         stream = entry["stream"]
         if not isinstance(stream, dict) or any(key not in stream for key in STREAM_KEYS):
             problems.append(f"scene {scene}: stream needs {', '.join(STREAM_KEYS)}")
-        elif Path(str(stream["path"])).is_absolute() or ".." in Path(str(stream["path"])).parts:
+        elif stream["sha256"] is None and not stream.get("unavailable"):
+            problems.append(f"scene {scene}: stream has no fingerprint and no reason why")
+        elif stream["path"] is not None and (Path(str(stream["path"])).is_absolute() or ".." in Path(str(stream["path"])).parts):
             problems.append(f"scene {scene}: stream path {stream['path']!r} is not relative to the scan folder")
         frames, indices, times = entry["frames"], entry["frame_indices"], entry["timestamps_s"]
         if not isinstance(frames, list) or not frames:

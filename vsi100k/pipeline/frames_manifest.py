@@ -18,7 +18,11 @@ FINGERPRINT_DIR = "fingerprints"
 
 
 def cached_fingerprint(cache_root: Path, job: ScanJob, indices: list[int]) -> dict:
-    """The stream fingerprint of a scan's sampled frames, from `<cache>/fingerprints/` or computed."""
+    """The stream fingerprint of a scan's sampled frames, from `<cache>/fingerprints/` or computed.
+
+    When the stream cannot be read, the fingerprint's kind, path and sha256 are None and
+    `unavailable` says why (nothing is cached, so the next build tries again)."""
+    from vsi100k.errors import SceneError
     from vsi100k.frames.fingerprint import stream_fingerprint
 
     path = Path(cache_root) / FINGERPRINT_DIR / job.scene_id / f"{job.frames_key}.json"
@@ -28,7 +32,12 @@ def cached_fingerprint(cache_root: Path, job: ScanJob, indices: list[int]) -> di
             return stored["stream"]
     except (OSError, ValueError, KeyError, AttributeError):
         pass  # a miss or a damaged entry: computed again below
-    stream = stream_fingerprint(job.scene_dir, indices, job.scene_id)
+    try:
+        stream = stream_fingerprint(job.scene_dir, indices, job.scene_id)
+    except (SceneError, OSError) as error:
+        # frames served from the cache while the stream cannot be read: the frame checksums still
+        # pin every frame, only the early "another stream" diagnosis is lost
+        return {"kind": None, "path": None, "files": [], "sha256": None, "unavailable": str(error)}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps({"indices": indices, "stream": stream}, sort_keys=True))
