@@ -286,3 +286,45 @@ def test_fingerprint_names_a_frame_outside_the_stream(scans):
         stream_fingerprint(folder, [0, 99])
     assert stream_fingerprint(folder, [0, 3]) != stream_fingerprint(folder, [0, 4])
 
+
+
+def test_an_unchanged_rebuild_reads_no_stream_and_decodes_no_frame(scans, built, tmp_path, monkeypatch):
+    from vsi100k.dataset.manifest import iter_frame_rows
+    from vsi100k.pipeline.frames_manifest import scan_record
+    from vsi100k.pipeline.stages import ScanJob
+
+    row = next(r for _, r in iter_frame_rows(built) if r["scene_name"] == SCANNET)
+    folder = next(p for p in scans.rglob(SCANNET) if p.is_dir())
+    job = ScanJob(SCANNET, folder, "train", False, "facts", "frames-key", None, "key")
+    stream, frames = scan_record(tmp_path, job, row)
+    assert stream == _scene_of(read_manifest(built), "scannet")["stream"]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("recomputed")
+
+    monkeypatch.setattr("vsi100k.frames.fingerprint.stream_fingerprint", refuse)
+    monkeypatch.setattr("vsi100k.dataset.manifest.frame_checksums", refuse)
+    assert scan_record(tmp_path, job, row) == (stream, frames)
+    changed = dict(row, frames=[row["frames"][1], *row["frames"][1:]])  # other stored bytes: the record misses
+    with pytest.raises(AssertionError, match="recomputed"):
+        scan_record(tmp_path, job, changed)
+    monkeypatch.undo()
+    gone = ScanJob(SCANNET, tmp_path / "moved", "train", False, "facts", "other-key", None, "key")
+    stream, _ = scan_record(tmp_path, gone, row)
+    assert stream["sha256"] is None and "no .sens or .mp4 colour stream" in stream["unavailable"]
+
+
+def test_checksums_decide_when_the_stream_has_no_fingerprint_and_a_wrong_frame_is_named(scans, release, tmp_path):
+    from vsi100k.release.rehydrate import FAILED
+
+    copy = tmp_path / "release"
+    shutil.copytree(release, copy)
+    manifest = json.loads((copy / MANIFEST_FILE).read_text())
+    pp, scannet = _scene_of(manifest, "scannetpp"), _scene_of(manifest, "scannet")
+    pp["stream"] = {"kind": None, "path": None, "files": [], "sha256": None, "unavailable": "not readable at build time"}
+    scannet["frames"][2] = {"sha256": "1" * 64, "pixels_sha256": "2" * 64}
+    (copy / MANIFEST_FILE).write_text(json.dumps(manifest))
+    result = rehydrate(RehydrateConfig(copy, scans, tmp_path / "out", cache_dir=tmp_path / "cache"))
+    assert sorted(result.rebuilt) == sorted([pp["scene_name"], _scene_of(manifest, "arkitscenes")["scene_name"]])
+    assert result.problems == {SCANNET: (FAILED, f"{SCANNET}: frame {scannet['frame_indices'][2]}: pixels differ from "
+                                                 "the release's (another decoder version, or another stream)")}

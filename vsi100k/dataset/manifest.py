@@ -77,14 +77,15 @@ def iter_frame_rows(out_dir: Path) -> Iterator[tuple[str, dict]]:
                     yield split, row
 
 
-def manifest_entry(split: str, row: Mapping, dataset: str, stream: Mapping) -> dict:
-    """The manifest entry of one frames row. stream: `vsi100k.frames.fingerprint.stream_fingerprint`'s dict."""
+def manifest_entry(split: str, row: Mapping, dataset: str, stream: Mapping, frames: list[dict] | None = None) -> dict:
+    """The manifest entry of one frames row. stream: `vsi100k.frames.fingerprint.stream_fingerprint`'s dict.
+    frames: the row's `frame_checksums`, when already known (computed here otherwise)."""
     scene = row["scene_name"]
+    if frames is None:
+        frames = [frame_checksums(image["bytes"], scene, f"stored frame {k}") for k, image in enumerate(row["frames"])]
     entry = {column: row[column] for column in row if column != "frames"}
-    entry.update(
-        dataset=dataset, split=split, stream=dict(stream), rotation_deg=int(row.get("rotation_deg") or 0),
-        frames=[frame_checksums(image["bytes"], scene, f"stored frame {k}") for k, image in enumerate(row["frames"])],
-    )
+    entry.update(dataset=dataset, split=split, stream=dict(stream), rotation_deg=int(row.get("rotation_deg") or 0),
+                 frames=[dict(f) for f in frames])
     return entry
 
 
