@@ -257,14 +257,17 @@ def frames_row(entry: dict, jpegs) -> dict:
 
 def _write_frames(target: Path, rows: dict[str, list[dict]]) -> list:
     """Write the frames shards exactly as a build does (same Features, shard limits, row order)."""
+    import pyarrow.parquet as pq
+
     from vsi100k.dataset.schema import frame_features
-    from vsi100k.dataset.write import FRAME_LIMITS, ShardFile, _parquet_rows, write_shards
+    from vsi100k.dataset.write import FRAME_LIMITS, ShardFile, write_shards
 
     shards = []
     for split in SPLITS:
         ordered = sorted(rows.get(split, []), key=lambda row: row["scene_name"])
         for path in write_shards(ordered, frame_features(), target / FRAMES_DIR, split, FRAME_LIMITS):
-            shards.append(ShardFile(path.relative_to(target).as_posix(), _parquet_rows(path), path.stat().st_size))
+            rows_in = pq.ParquetFile(path).metadata.num_rows
+            shards.append(ShardFile(path.relative_to(target).as_posix(), rows_in, path.stat().st_size))
     return shards
 
 
