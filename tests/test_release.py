@@ -137,6 +137,8 @@ def test_changed_and_missing_scans_are_named_and_the_rest_rehydrates(scans, buil
     report = json.loads((result.out_dir / "build_report.json").read_text())
     assert report["scenes_not_rehydrated"] == sorted([SCANNET, ark["scene_name"]])
     assert report["frames"]["by_split"] == {"train": 1} and report["rehydration"]["complete"] is False
+    frames_shard = result.out_dir / "data/frames/train-00000-of-00001.parquet"
+    assert report["sizes"]["frame_shard_bytes"] == frames_shard.stat().st_size
     assert "Partial rehydration" in (result.out_dir / "README.md").read_text()
     frames = load_scene_frames(result.out_dir, "train")
     assert len(frames[pp["scene_name"]]) == 4

@@ -132,7 +132,8 @@ def rehydrate(cfg: RehydrateConfig, *, progress: bool = False) -> RehydrateResul
         _copy(cfg.release / MANIFEST_FILE, target / MANIFEST_FILE)
         frame_shards = _write_frames(target, rows)
         if result.partial:
-            report = _partial_report(report, result, frame_shards, {s: len(r) for s, r in rows.items() if r})
+            image_bytes = sum(len(image["bytes"]) for split_rows in rows.values() for row in split_rows for image in row["frames"])
+            report = _partial_report(report, result, frame_shards, {s: len(r) for s, r in rows.items() if r}, image_bytes)
             (target / REPORT_FILE).write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
         else:
             (target / REPORT_FILE).write_text(report_text)  # the build's own bytes
@@ -271,9 +272,11 @@ def _write_frames(target: Path, rows: dict[str, list[dict]]) -> list:
     return shards
 
 
-def _partial_report(report: dict, result: RehydrateResult, frame_shards: list, frame_counts: dict[str, int]) -> dict:
-    """The build report of a partial rehydration: frames rows and shards as written, the scans left
-    without frames named (`scenes_not_rehydrated`) with their reasons (`rehydration`)."""
+def _partial_report(report: dict, result: RehydrateResult, frame_shards: list, frame_counts: dict[str, int],
+                    frame_image_bytes: int) -> dict:
+    """The build report of a partial rehydration: frames rows, shards and sizes as written (the
+    estimate of embedding frames per question is the build's), the scans left without frames named
+    (`scenes_not_rehydrated`) with their reasons (`rehydration`)."""
     report = json.loads(json.dumps(report))
     report["scenes_not_rehydrated"] = sorted(result.problems)
     report["rehydration"] = {
@@ -285,4 +288,10 @@ def _partial_report(report: dict, result: RehydrateResult, frame_shards: list, f
     report["frames"] = {**report.get("frames", {}), "by_split": frame_counts}
     report["shards"] = [item for item in report.get("shards", []) if not str(item["path"]).startswith(f"{FRAMES_DIR}/")]
     report["shards"] += [{"path": s.path, "rows": s.rows, "size_bytes": s.size_bytes} for s in frame_shards]
+    sizes = report.get("sizes")
+    if isinstance(sizes, dict) and "question_shard_bytes" in sizes:
+        shard_bytes = sum(s.size_bytes for s in frame_shards)
+        published = int(sizes["question_shard_bytes"]) + shard_bytes
+        sizes.update(frame_image_bytes=frame_image_bytes, frame_shard_bytes=shard_bytes, published_bytes=published,
+                     published_over_frames=round(published / frame_image_bytes, 6) if frame_image_bytes else 0.0)
     return report
