@@ -191,14 +191,14 @@ def test_frames_that_differ_are_named_by_kind(built):
         return SampledFrames(entry["scene_name"], "video", "rgb.mp4", 8, indices or entry["frame_indices"],
                              entry["timestamps_s"], "timestamps", tuple(images), entry["width"], entry["height"])
 
-    assert frames_mismatch(entry, sampled(jpegs), built) is None
-    assert "sampled frames [0, 1, 2, 3]" in frames_mismatch(entry, sampled(jpegs, [0, 1, 2, 3]), built)
+    assert frames_mismatch(entry, sampled(jpegs)) is None
+    assert "sampled frames [0, 1, 2, 3]" in frames_mismatch(entry, sampled(jpegs, [0, 1, 2, 3]))
     with_comment = jpegs[1][:2] + b"\xff\xfe\x00\x03x" + jpegs[1][2:]  # the same pixels, other bytes: a comment segment
     assert f"frame {entry['frame_indices'][1]}: same pixels but other JPEG bytes" in frames_mismatch(
-        entry, sampled([jpegs[0], with_comment, *jpegs[2:]]), built)
+        entry, sampled([jpegs[0], with_comment, *jpegs[2:]]))
     other = io.BytesIO()
     Image.new("RGB", (entry["width"], entry["height"]), (9, 9, 9)).save(other, "JPEG")
-    assert "pixels differ" in frames_mismatch(entry, sampled([other.getvalue(), *jpegs[1:]]), built)
+    assert "pixels differ" in frames_mismatch(entry, sampled([other.getvalue(), *jpegs[1:]]))
 
 
 def test_public_push_of_scannet_frames_is_refused_and_the_flag_overrides_it(built, tmp_path):

@@ -186,7 +186,7 @@ def _rebuilt_rows(build_cfg, entries: list[dict], result: RehydrateResult, progr
             result.problems[scene] = (FAILED, (summary.reason if summary else None) or f"{scene}: frames were not sampled")
             continue
         frames = cache.frames.load_frames(scene, job.frames_key)
-        mismatch = frames_mismatch(entry, frames, job.scene_dir) if frames is not None else "sampled frames not in the cache"
+        mismatch = frames_mismatch(entry, frames) if frames is not None else "sampled frames not in the cache"
         if mismatch is not None:
             result.problems[scene] = (FAILED, f"{scene}: {mismatch}")
             continue
@@ -220,7 +220,7 @@ def _stream_problem(entry: dict, job, scenes_dir: Path) -> tuple[str, str] | Non
     return None
 
 
-def frames_mismatch(entry: dict, frames, scene_dir: Path) -> str | None:
+def frames_mismatch(entry: dict, frames) -> str | None:
     """How sampled frames differ from a manifest entry (indices, times, size, orientation, checksums); None when equal."""
     from vsi100k.pipeline.stages import FRAME_SOURCE_NAMES
 
