@@ -178,6 +178,9 @@ CASES = {
         (lambda t: [str(t), "--repo-id", "not a repo id"], 2, "a repo id is 'namespace/name'"),
         (lambda t: [str(t), "--repo-id", "me/vsi100k", "--dry-run"], 1, "failed validation"),
     ],
+    "rehydrate": [
+        (lambda t: [str(t), "--scenes", str(t), "--out", str(t / "o")], 1, "no frames manifest"),
+    ],
     "preview": [
         (lambda t: [str(t), "--scene", "scene0000_00"], 1, "scene0000_00"),
     ],
