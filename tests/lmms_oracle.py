@@ -37,8 +37,10 @@ def lmms_eval_version() -> str:
 
 
 def lmms_score(doc: dict, prediction: str) -> tuple[float, dict]:
-    """(score, processed doc) of one prediction by lmms-eval's ``vsibench_process_results``."""
-    processed = vsibench_utils().vsibench_process_results(dict(doc), [prediction])["vsibench_overall"]
+    """(score, processed doc) of one prediction as an lmms-eval run scores it: the harness strips the
+    generated text (``ConfigurableTask.process_results`` for generate_until tasks, see
+    `test_lmms_eval_harness_strips_answers`), then the task's ``vsibench_process_results``."""
+    processed = vsibench_utils().vsibench_process_results(dict(doc), [prediction.strip()])["vsibench_overall"]
     key = MRA_KEY if doc["question_type"] in NUMBER_TYPES else "accuracy"
     return float(processed[key]), processed
 

@@ -83,15 +83,17 @@ def test_every_prediction_scores_as_the_original_rule_scores_it():
     assert differ == []
 
 
-def test_the_rules_part_on_number_sentences_and_words_only():
-    """Choices never differ; numbers differ exactly where the first word is not a plain number."""
+def test_the_rules_part_on_number_sentences_words_and_outer_spaces_only():
+    """Choices differ only where the answer has outer whitespace (lmms-eval's harness strips it); numbers
+    also where the first word is not a plain number."""
     parted = {
         (doc["question_type"], prediction)
         for doc, prediction in CASES
         if score_prediction(doc["question_type"], doc["ground_truth"], prediction, scoring="lmms-eval")[1]
         != score_prediction(doc["question_type"], doc["ground_truth"], prediction, scoring="thinking-in-space")[1]
     }
-    assert {question_type for question_type, _ in parted} <= set(NUMBER_TRUTHS)
+    choices = {prediction for question_type, prediction in parted if question_type not in NUMBER_TRUTHS}
+    assert choices and all(prediction != prediction.strip() for prediction in choices)
     predictions = {prediction for _, prediction in parted}
     for kind in ("There are 3 of them.", "three", "twenty-one", "about 3", "1e3", "I count 2 chairs."):
         assert kind in predictions
@@ -170,3 +172,20 @@ def test_unknown_scoring_rule_is_refused():
         make_accuracy_reward("vanilla", "mra", "vlmeval")
     with pytest.raises(ValueError, match=r"unknown scoring rule 'vlmeval'"):
         summarize([{"question_type": "object_counting", "score": 1.0}], scoring="vlmeval")
+
+
+def test_lmms_eval_harness_strips_answers():
+    """lmms-eval's ConfigurableTask strips generated text before the task's process_results sees it."""
+    from lmms_eval.api.task import ConfigurableTask
+
+    class Bare:  # just what ConfigurableTask.process_results reads
+        OUTPUT_TYPE = "generate_until"
+
+        class config:
+            process_results = staticmethod(vsibench_utils().vsibench_process_results)
+
+    doc = {"question_type": "object_rel_distance", "ground_truth": "B"}
+    processed = ConfigurableTask.process_results(Bare(), dict(doc), [" B\n"])["vsibench_overall"]
+    assert processed["prediction"] == "B" and processed["accuracy"] == 1.0
+    assert score_prediction("object_rel_distance", "B", " B\n", scoring="lmms-eval")[1] == 1.0
+    assert score_prediction("object_rel_distance", "B", " B\n", scoring="thinking-in-space")[1] == 0.0

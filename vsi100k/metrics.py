@@ -7,8 +7,9 @@ the exported lmms-eval task all call these, so a model is trained on exactly the
 
 Two scoring rules exist in the field (`SCORING_RULES`); they differ only in how a number is read:
 
-- ``"lmms-eval"`` (the default; lmms-eval 0.7.3, ``lmms_eval/tasks/vsibench/utils.py``): the first
-  number anywhere in the answer (`first_number`): digits ("There are 3 of them." -> 3, "-2.5" -> -2.5,
+- ``"lmms-eval"`` (the default; lmms-eval 0.7.3: its harness strips the generated text, then
+  ``lmms_eval/tasks/vsibench/utils.py`` scores it; `rule_answer`): the first number anywhere in the
+  answer (`first_number`): digits ("There are 3 of them." -> 3, "-2.5" -> -2.5,
   "1e3" -> 1) or a run of English number words ("three" -> 3, "twenty-one" -> 21, "three hundred and
   twenty-one" -> 321), whichever starts first.
 - ``"thinking-in-space"`` (VSI-Bench's original code, which the published VSI-Bench and VSI-100k
@@ -255,16 +256,26 @@ def mean_relative_accuracy(
     return hits / len(thresholds)
 
 
+def rule_answer(answer: str, scoring: str = DEFAULT_SCORING) -> str:
+    """The answer text a rule reads: stripped for lmms-eval (its harness strips every generated text
+    before the task scores it, so " B" is "B"), untouched for thinking-in-space (" B" has an empty
+    first word)."""
+    if scoring == "lmms-eval":
+        return answer.strip()
+    number_of("", scoring)  # an unknown rule fails here
+    return answer
+
+
 def score_answer(answer: str, ground_truth: str, answer_kind: str, scoring: str = DEFAULT_SCORING) -> float:
     """The VSI-Bench score in [0, 1] of an (already extracted) answer under a scoring rule.
 
     answer_kind: "number" (mean relative accuracy of `number_of` the answer against float(ground_truth))
-    or "choice" (`choice_exact_match` of the first word with the letter).
+    or "choice" (`choice_exact_match` of the first word with the letter), both of `rule_answer`.
     """
+    answer = rule_answer(answer, scoring)
     if answer_kind == "number":
         return mean_relative_accuracy(number_of(answer, scoring), float(ground_truth))
     if answer_kind == "choice":
-        number_of("", scoring)  # the rule is checked for choices too
         return choice_exact_match(answer, ground_truth)
     raise ValueError(f"unknown answer kind {answer_kind!r}; valid: ['choice', 'number']")
 
@@ -359,12 +370,10 @@ def accuracy_reward(
     the ``scoring`` rule). With ``numeric="mra"`` a "letter" or "number" target scores exactly as
     `score_answer` (the evaluator) does under the same rule.
     """
-    answer = answer_text(completion, mode)
+    answer = rule_answer(answer_text(completion, mode), scoring)  # an unknown rule fails for every kind
     if target_kind == "letter":
-        number_of("", scoring)  # an unknown rule fails for every target kind
         return choice_exact_match(answer, target)
     if target_kind == "word":
-        number_of("", scoring)
         return word_match(answer, target)
     if target_kind == "number":
         return numeric_reward(answer, target, numeric, scoring)
