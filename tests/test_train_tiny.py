@@ -402,7 +402,7 @@ def test_eval_tiny_model_on_generated_validation_split(grpo_run, build_dir, demo
     )
     assert result["run"]["benchmark"] == "generated" and result["run"]["split"] == "validation"
     assert result["count"] == question_count(demo_build.report, "validation") > 0
-    assert "vsi100k validation (vanilla)" in console.export_text()
+    assert "vsi100k validation (vanilla; scoring: lmms-eval 0.7.3)" in console.export_text()
     # the tasks scored are those the build report counts in the validation split, in the paper's order
     by_type = demo_build.report["questions"]["by_type"]
     present = {task_of(question_type) for question_type, counts in by_type.items() if counts.get("validation")}
