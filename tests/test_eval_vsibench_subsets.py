@@ -113,3 +113,34 @@ def test_eval_refuses_an_unknown_subset_or_scoring_rule(today_dir, tmp_path):
         result = run_cli("eval", "--data", str(today_dir), option, value, "--predictions", str(preds), "-o", str(tmp_path / "o"))
         assert result.exit_code == 2
         assert message in result.output
+
+
+def test_debiased_from_a_hub_id_fetches_questions_then_videos(tmp_path, monkeypatch):
+    import fnmatch
+
+    import vsi100k.evaluate.vsibench as vsibench
+    from vsi100k.evaluate.config import EvalConfig
+    from vsi100k.evaluate.run import detect_benchmark, load_eval_data
+
+    remote = write_tiny_vsibench_today(tmp_path / "remote", n_video_frames=4)  # plays the Hub repo
+    files = sorted(p.relative_to(remote).as_posix() for p in remote.rglob("*") if p.is_file())
+    snapshot = tmp_path / "snapshot"
+    calls = []
+
+    def fake_download(repo_id, revision, patterns):  # the network stand-in: copies the matching files
+        calls.append(tuple(patterns))
+        for name in files:
+            if any(fnmatch.fnmatch(name, pattern) for pattern in patterns):
+                (snapshot / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(remote / name, snapshot / name)
+        return snapshot
+
+    monkeypatch.setattr(vsibench, "hub_download", fake_download)
+    monkeypatch.setattr(vsibench, "hub_repo_files", lambda repo_id, revision=None: files)
+    assert detect_benchmark("nyu-visionx/VSI-Bench") == "vsibench"
+    cfg = EvalConfig(data="nyu-visionx/VSI-Bench", output_dir=tmp_path / "o", model="m", num_frames=2, subset="debiased",
+                     sources=("scannet",))
+    data = load_eval_data(cfg, need_frames=True)
+    assert calls == [("*.parquet", "*.jsonl", "README.md", "pruned_ids.txt"), ("scannet.zip", "scannet/*")]
+    assert ids(data.questions) == DEBIASED_IDS & set(range(10))
+    assert len(data.frames_for(dict(data.questions[0]))) == 2

@@ -603,10 +603,10 @@ def test_vsibench_loader_errors(vsibench_dir, tmp_path):
     )
 
     with pytest.raises(
-        FileNotFoundError, match=r"no VSI-Bench test parquet \(test-\*\.parquet\) at the top of this folder"
+        FileNotFoundError, match=r"no VSI-Bench questions at the top of this folder \(test\.jsonl, test-\*\.parquet"
     ):
         resolve_root(tmp_path)
-    with pytest.raises(FileNotFoundError, match="no VSI-Bench test parquet"):
+    with pytest.raises(FileNotFoundError, match=r"no full VSI-Bench question file \(test\.jsonl or test-\*\.parquet\)"):
         load_vsibench_questions(tmp_path)
     with pytest.raises(ValueError, match=r"unknown VSI-Bench source\(s\) scannetpp; valid: arkitscenes, scannet"):
         load_vsibench_questions(vsibench_dir, sources=("scannetpp",))
@@ -662,7 +662,7 @@ def test_vsibench_from_a_hub_id_downloads_lazily(tmp_path, monkeypatch):
                      sources=("scannet",))
     data = load_eval_data(cfg, need_frames=True)
     assert calls == [
-        ("nyu-visionx/VSI-Bench", ("*.parquet", "README.md")),  # the questions first
+        ("nyu-visionx/VSI-Bench", ("*.parquet", "*.jsonl", "README.md", "pruned_ids.txt")),  # the questions first
         ("nyu-visionx/VSI-Bench", ("scannet.zip", "scannet/*")),  # then only the videos of the asked source
     ]
     assert len(data.questions) == 10 and set(data.questions["dataset"]) == {"scannet"}
