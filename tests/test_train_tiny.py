@@ -424,10 +424,12 @@ def test_eval_predictions_file_on_vsibench_layout_by_hand(tmp_path):
     preds.write_text("\n".join(json.dumps({"id": i, "prediction": p}) for i, p in enumerate(answers)) + "\n")
     console = Console(record=True, width=200)
     result = evaluate(
-        EvalConfig(data=str(vsibench_dir), output_dir=tmp_path / "out", predictions=preds, sources=("scannet",)),
+        EvalConfig(data=str(vsibench_dir), output_dir=tmp_path / "out", predictions=preds, sources=("scannet",),
+                   scoring="thinking-in-space"),
         console=console,
     )
-    # counting 1.0; distance 2.2 vs 2.1: err 0.0476 -> 1.0; size: no number -> 0; room 27 vs 20.5: err 0.317 -> 0.4
+    # the original rule: counting 1.0; distance 2.2 vs 2.1: err 0.0476 -> 1.0; size: "about 150" has no number
+    # first -> 0 (the lmms-eval rule reads 150 -> 1.0); room 27 vs 20.5: err 0.317 -> 0.4
     # rel. distance 1; direction easy 1, medium 0, hard 1 -> 2/3; route 1; appearance C vs B -> 0
     expected = {
         "object_counting": 1.0,
