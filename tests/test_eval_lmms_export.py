@@ -187,3 +187,34 @@ def test_eval_refuses_a_vsibench_subset_for_a_build(build_dir, tmp_path):
     result = run_cli("eval", "--data", str(build_dir), "--subset", "debiased", "--predictions", str(preds), "-o", str(tmp_path / "o"))
     assert result.exit_code == 2
     assert "--subset debiased picks a VSI-Bench config" in " ".join(result.output.split())
+
+
+def test_export_refusals(build_dir, tmp_path):
+    import shutil
+
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    with pytest.raises(FileExistsError, match=r"file: exists and is not a folder"):
+        export_lmms_task(LmmsExportConfig(build=build_dir, out_dir=not_a_folder))
+    with pytest.raises(ConfigError, match=r"num_frames=0: use at least 1 frame"):
+        LmmsExportConfig(build=build_dir, out_dir=tmp_path / "t", num_frames=0)
+    # a build whose validation frames table lacks the scene its questions are about
+    broken = tmp_path / "broken"
+    shutil.copytree(build_dir, broken)
+    import pyarrow.parquet as pq
+
+    shard = next((broken / "data" / "frames").glob("validation-*.parquet"))
+    table = pq.read_table(shard)
+    pq.write_table(table.set_column(0, "scene_name", [["scene9999_00"] * table.num_rows]), shard)
+    with pytest.raises(ValueError, match=r"split 'validation' has questions about scene\(s\) without frames: scene0003_00"):
+        export_lmms_task(LmmsExportConfig(build=broken, out_dir=tmp_path / "t2"))
+
+
+def test_exported_utils_name_a_scene_without_frames(task_dir):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("exported_utils_frames", task_dir / "utils.py")
+    utils = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(utils)
+    with pytest.raises(KeyError, match=r"scene9999_00: no frames row in .*demo_task/frames"):
+        utils.vsi100k_doc_to_visual({"scene_name": "scene9999_00"})

@@ -189,3 +189,10 @@ def test_lmms_eval_harness_strips_answers():
     assert processed["prediction"] == "B" and processed["accuracy"] == 1.0
     assert score_prediction("object_rel_distance", "B", " B\n", scoring="lmms-eval")[1] == 1.0
     assert score_prediction("object_rel_distance", "B", " B\n", scoring="thinking-in-space")[1] == 0.0
+
+
+def test_score_answer_refuses_an_unknown_answer_kind():
+    from vsi100k.metrics import score_answer
+
+    with pytest.raises(ValueError, match=r"unknown answer kind 'free'; valid: \['choice', 'number'\]"):
+        score_answer("3", "3", "free")

@@ -144,3 +144,17 @@ def test_debiased_from_a_hub_id_fetches_questions_then_videos(tmp_path, monkeypa
     assert calls == [("*.parquet", "*.jsonl", "README.md", "pruned_ids.txt"), ("scannet.zip", "scannet/*")]
     assert ids(data.questions) == DEBIASED_IDS & set(range(10))
     assert len(data.frames_for(dict(data.questions[0]))) == 2
+
+
+def test_card_and_file_errors(tmp_path, today_dir):
+    root = tmp_path / "v"
+    shutil.copytree(today_dir, root)
+    (root / "README.md").write_text("---\nconfigs: [\n---\n")
+    with pytest.raises(ValueError, match=r"README\.md: the card's YAML header does not parse"):
+        load_vsibench_questions(root)
+    (root / "README.md").write_text(
+        "---\nconfigs:\n  - config_name: full\n    data_files:\n      - split: test\n"
+        "        path: [\"test.jsonl\", \"test_pruned.parquet\"]\n---\n"
+    )
+    with pytest.raises(ValueError, match=r"a subset mixes jsonl and parquet files: test\.jsonl, test_pruned\.parquet"):
+        load_vsibench_questions(root)

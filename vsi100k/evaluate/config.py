@@ -6,10 +6,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from vsi100k.errors import ConfigError
+from vsi100k.evaluate.vsibench import VSIBENCH_SUBSETS
 from vsi100k.metrics import DEFAULT_SCORING, PROMPT_MODES, SCORING_RULES
 
 BENCHMARKS = ("auto", "vsibench", "generated")
-SUBSETS = ("full", "debiased", "pruned")  # VSI-Bench's configs (VSI-Bench-Debiased = "debiased")
+SUBSETS = VSIBENCH_SUBSETS  # VSI-Bench's configs (VSI-Bench-Debiased = "debiased")
 EVAL_BACKENDS = ("auto", "transformers", "vllm")
 # VSI-Bench's generation budget answers directly; reasoning modes need room for the thinking.
 DEFAULT_MAX_NEW_TOKENS = {"vanilla": 16, "think": 1024, "observe": 1024}
