@@ -137,7 +137,7 @@ def word_match(answer: str, expected_word: str) -> float:
 
 
 def parse_number(answer: str) -> float | None:
-    """``float()`` of the answer's first word, as the official code parses it; None when it does not parse.
+    """``float()`` of the answer's first word (the thinking-in-space rule); None when it does not parse.
 
     "5 meters" -> 5.0, "1e3" -> 1000.0, "3.2m" -> None, "" -> None. "nan" and "inf" parse (to nan / inf);
     `mean_relative_accuracy` scores them 0, as the official comparison does.

@@ -26,8 +26,8 @@ def eval_command(
             exists=True,
             dir_okay=False,
             help="JSONL of {id, prediction} to score instead of a model. Choice questions are answered with the "
-            "option's letter ('B', 'B.' or 'B. sofa'), number questions with a number ('2.5'); only the first "
-            "word counts, as in VSI-Bench. With --prompt-mode think/observe the <answer> body is scored.",
+            "option's letter ('B', 'B.' or 'B. sofa': the first word counts), number questions with a number "
+            "('2.5', read as --scoring says). With --prompt-mode think/observe the <answer> body is scored.",
         ),
     ] = None,
     allow_missing: Annotated[
