@@ -5,7 +5,7 @@ library, so `vsi100k export-lmms-eval` ships this very file next to an lmms-eval
 trainer's rewards (`vsi100k.train.rewards`), the VSI-Bench evaluator (`vsi100k.evaluate.scoring`) and
 the exported lmms-eval task all call these, so a model is trained on exactly the rule it is scored by.
 
-Two scoring rules exist in the field (`SCORING_RULES`); they differ only in how a number is read:
+Two scoring rules exist in the field (`SCORING_RULES`); they differ only in how an answer is read:
 
 - ``"lmms-eval"`` (the default; lmms-eval 0.7.3: its harness strips the generated text, then
   ``lmms_eval/tasks/vsibench/utils.py`` scores it; `rule_answer`): the first number anywhere in the
