@@ -154,7 +154,7 @@ def export_lmms_task(cfg: LmmsExportConfig) -> LmmsExport:
     if not frame_shards:
         raise FileNotFoundError(
             f"{build / FRAMES_DIR}: no frames for split {cfg.split!r} ({cfg.split}-*.parquet); "
-            "the task's visuals are the build's frames"
+            "the task's visuals are the build's frames (a release published without them: `vsi100k rehydrate` first)"
         )
     try:
         questions = load_questions(build, config="all", split=cfg.split)
