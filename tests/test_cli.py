@@ -181,6 +181,9 @@ CASES = {
     "rehydrate": [
         (lambda t: [str(t), "--scenes", str(t), "--out", str(t / "o")], 1, "no frames manifest"),
     ],
+    "export-lmms-eval": [
+        (lambda t: [str(t), "--out", str(t / "task")], 1, "not a vsi100k build folder (no build_report.json)"),
+    ],
     "preview": [
         (lambda t: [str(t), "--scene", "scene0000_00"], 1, "scene0000_00"),
     ],

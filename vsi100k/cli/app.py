@@ -16,6 +16,7 @@ import typer
 from vsi100k import __version__
 from vsi100k.cli.build_cmd import build
 from vsi100k.cli.eval_cmd import eval_command
+from vsi100k.cli.export_lmms_cmd import export_lmms_eval
 from vsi100k.cli.facts_cmd import facts
 from vsi100k.cli.frames_cmd import frames
 from vsi100k.cli.options import EXIT_CODES
@@ -67,7 +68,7 @@ def plain_help(doc: str | None) -> str:
 
 for name, command in (("synth", synth), ("facts", facts), ("frames", frames), ("questions", questions),
                       ("build", build), ("push", push), ("rehydrate", rehydrate), ("preview", preview), ("train", train),
-                      ("eval", eval_command)):
+                      ("eval", eval_command), ("export-lmms-eval", export_lmms_eval)):
     app.command(name, help=plain_help(command.__doc__))(command)
 
 

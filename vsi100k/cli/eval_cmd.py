@@ -8,11 +8,13 @@ from typing import Annotated, Optional
 import typer
 
 from vsi100k.cli.options import Split, choices, command_errors, out_option
-from vsi100k.evaluate.config import BENCHMARKS, EVAL_BACKENDS
-from vsi100k.metrics import PROMPT_MODES
+from vsi100k.evaluate.config import BENCHMARKS, EVAL_BACKENDS, SUBSETS
+from vsi100k.metrics import PROMPT_MODES, SCORING_RULES
 from vsi100k.train.config import DTYPES
 
 Benchmark = choices("Benchmark", BENCHMARKS)
+Subset = choices("Subset", SUBSETS)
+Scoring = choices("Scoring", SCORING_RULES)
 Backend = choices("Backend", EVAL_BACKENDS)
 PromptMode = choices("PromptMode", PROMPT_MODES)
 Dtype = choices("Dtype", DTYPES)
@@ -32,8 +34,8 @@ def eval_command(
             exists=True,
             dir_okay=False,
             help="JSONL of {id, prediction} to score instead of a model. Choice questions are answered with the "
-            "option's letter ('B', 'B.' or 'B. sofa'), number questions with a number ('2.5'); only the first "
-            "word counts, as in VSI-Bench. With --prompt-mode think/observe the <answer> body is scored.",
+            "option's letter ('B', 'B.' or 'B. sofa': the first word counts), number questions with a number "
+            "('2.5', read as --scoring says). With --prompt-mode think/observe the <answer> body is scored.",
         ),
     ] = None,
     allow_missing: Annotated[
@@ -41,6 +43,16 @@ def eval_command(
         typer.Option("--allow-missing", help="Score questions absent from --predictions as 0 instead of failing."),
     ] = False,
     benchmark: Annotated[Benchmark, typer.Option(help="Layout of --data (auto: detected).")] = Benchmark("auto"),
+    subset: Annotated[
+        Subset, typer.Option(help="VSI-Bench config: full | debiased (VSI-Bench-Debiased) | pruned.")
+    ] = Subset("full"),
+    scoring: Annotated[
+        Scoring,
+        typer.Option(
+            help="lmms-eval (current lmms-eval vsibench: first number anywhere, words included) | "
+            "thinking-in-space (the original rule: float() of the first word)."
+        ),
+    ] = Scoring("lmms-eval"),
     split: Annotated[
         Optional[Split], typer.Option(help="Split (default: test for VSI-Bench, validation for a build).")
     ] = None,
@@ -78,11 +90,14 @@ def eval_command(
       vsi100k eval --data ./vsi100k-build --model runs/grpo -o eval/val --prompt-mode think
 
       vsi100k eval --data ./VSI-Bench --predictions preds.jsonl -o eval/file
+
+      vsi100k eval --data nyu-visionx/VSI-Bench --subset debiased --model runs/grpo -o eval/debiased
     """
     from vsi100k.evaluate.config import EvalConfig
     from vsi100k.evaluate.run import evaluate
 
     benchmark, prompt_mode, backend, dtype = benchmark.value, prompt_mode.value, backend.value, dtype.value
+    subset, scoring = subset.value, scoring.value
     split = split.value if split is not None else None
     with command_errors(lambda: f"evaluation stopped; nothing was scored (outputs in {output_dir} are from an "
                                 "earlier run, if any): rerun the same command"):
@@ -92,6 +107,8 @@ def eval_command(
             model=model,
             predictions=predictions,
             benchmark=benchmark,
+            subset=subset,
+            scoring=scoring,
             split=split,
             sources=tuple(source),
             question_types=tuple(question_type),
@@ -112,4 +129,7 @@ def eval_command(
 
             check_model_run(model, cpu=cpu, extra="eval", backend=backend)
         summary = evaluate(cfg)
-    typer.echo(f"overall {summary['overall_percent']:.2f} on {summary['count']} questions; outputs in {cfg.output_dir}")
+    typer.echo(
+        f"overall {summary['overall_percent']:.2f} on {summary['count']} questions "
+        f"(scoring: {summary['scoring']['follows']}); outputs in {cfg.output_dir}"
+    )
