@@ -22,7 +22,12 @@ LABEL_TABLE_NAME = "scannetv2-labels.combined.tsv"
 
 
 class LeakageRefused(ConfigError):
-    """The split assignment would leak ScanNet val data into train; nothing was built."""
+    """The split assignment would leak ScanNet val data into train; nothing was built.
+
+    exit_code 1 (fatal), as `vsi100k questions` refuses the same scans: the scans, not the spelling
+    of the command line, decide it."""
+
+    exit_code = 1
 
 
 def find_label_table(scenes_dir: Path) -> Path | None:
