@@ -187,6 +187,19 @@ def scene_summary(report: dict) -> str:
     if unposed:
         lines.append("- Frames left out of sampling for want of a camera pose (image-folder streams): "
                      + ", ".join(f"`{s}` {n}" for s, n in unposed.items()) + ".")
+    orientation = report.get("frame_orientation") or {}
+    turned = {deg: n for deg, n in (orientation.get("by_rotation_deg") or {}).items() if deg != "0"}
+    if turned or orientation.get("with_stated_rotation"):
+        disagree = orientation.get("disagreements") or {}
+        lines.append(
+            "- Frames turned upright from the camera poses (clockwise): "
+            + (", ".join(f"{deg} degrees: {n} scans" for deg, n in turned.items()) or "none")
+            + f"; the source's `sky_direction` states another turn for {len(disagree)} of "
+            f"{orientation.get('with_stated_rotation', 0)} scans"
+            + (": " + ", ".join(f"`{s}` (poses {d['applied']}, stated {d['stated']})" for s, d in disagree.items())
+               if disagree else "")
+            + "."
+        )
     faults = report.get("annotation_faults") or {}
     if faults.get("scans_with_faults"):
         unknown = ", ".join(f"`{label}` ({n})" for label, n in faults["unknown_labels"].items()) or "none"

@@ -104,7 +104,8 @@ def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSum
             jpegs = cache.frame_jpegs(entry)
             frame_bytes[scene_id] = sum(len(j) for j in jpegs)
             yield frame_row(scene_id, frame_indices=meta["frame_indices"], timestamps_s=meta["timestamps_s"],
-                            jpegs=jpegs, width=meta["width"], height=meta["height"], source=meta["source"])
+                            jpegs=jpegs, width=meta["width"], height=meta["height"], source=meta["source"],
+                            rotation_deg=meta.get("rotation_deg", 0))
 
     present = {entry.result["split"] for entry in entries.values()}
     written = write_dataset(target, questions, {split: frame_rows(split) for split in SPLITS if split in present})
@@ -126,6 +127,8 @@ def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSum
         scene_sources={s: jobs_by_id[s].source for s in scene_splits},
         frames_without_pose={s: entry.result["frames"].get("frames_without_pose", 0)
                              for s, entry in entries.items() if entry.has_frames},
+        frame_rotations={s: (entry.result["frames"].get("rotation_deg", 0), entry.result["frames"].get("stated_rotation_deg"))
+                         for s, entry in entries.items() if entry.has_frames},
     )
     write_report(target, report)
     write_card(target, report)

@@ -174,6 +174,17 @@ def fault_summary(faults: Mapping[str, Mapping | None]) -> dict:
     }
 
 
+def orientation_summary(rotations: Mapping[str, tuple[int, int | None]]) -> dict:
+    """Scenes per applied turn ("0", "90", "180", "270"), and the scenes whose metadata states another
+    turn than the one decided from the poses: scene id -> {"applied": deg, "stated": deg}."""
+    by_turn = Counter(str(int(applied)) for applied, _ in rotations.values())
+    disagreements = {s: {"applied": int(applied), "stated": int(stated)} for s, (applied, stated) in sorted(rotations.items())
+                     if stated is not None and int(stated) != int(applied)}
+    stated = sum(1 for _, value in rotations.values() if value is not None)
+    return {"by_rotation_deg": {deg: by_turn[deg] for deg in ("0", "90", "180", "270") if by_turn[deg]},
+            "with_stated_rotation": stated, "disagreements": disagreements}
+
+
 def make_report(
     *,
     build_id: str,
@@ -191,6 +202,7 @@ def make_report(
     annotation_faults: Mapping[str, Mapping | None] | None = None,
     scene_sources: Mapping[str, str] | None = None,
     frames_without_pose: Mapping[str, int] | None = None,
+    frame_rotations: Mapping[str, tuple[int, int | None]] | None = None,
 ) -> dict:
     """Assemble the report.
 
@@ -200,6 +212,8 @@ def make_report(
     annotation_faults: scene id -> its `AnnotationFaults` JSON (None or absent: not recorded).
     scene_sources: scene id -> source name ("scannet", ...) of every built scene (None: all ScanNet).
     frames_without_pose: scene id -> frames of its stream left out of sampling for want of a pose.
+    frame_rotations: scene id -> (clockwise turn applied to make its frames upright, the turn its
+        source's metadata states or None) for every scene with frames.
     """
     all_rows = [row for split in SPLITS for row in question_rows.get(split, [])]
     per_scene = Counter(row["scene_name"] for row in all_rows)
@@ -222,6 +236,7 @@ def make_report(
         },
         "scenes_without_frames": without,
         "frames_without_pose": {s: int(n) for s, n in sorted((frames_without_pose or {}).items()) if n},
+        "frame_orientation": orientation_summary(frame_rotations or {}),
         "annotation_faults": fault_summary(annotation_faults or {}),
         "failed_scenes": [{"scene": scene, "reason": failed[scene]} for scene in sorted(failed)],
         "questions": {
