@@ -23,6 +23,7 @@ from vsi100k.frames.config import FramesConfig
 from vsi100k.frames.sampled import SampledFrames
 from vsi100k.frames.stream import ColourStream
 from vsi100k.frames.visibility import Visibility
+from vsi100k.scene import Scene
 
 CACHE_FORMAT = 1
 
@@ -41,19 +42,30 @@ def _digest(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
 
-def frames_key(stream: ColourStream, cfg: FramesConfig) -> str:
-    """Cache key of a scan's sampled frames: the stream's input files (those present) and sampling settings."""
+def _stream(scan) -> ColourStream:
+    """A `ColourStream` as it is, or the stream of a loaded `Scene` (SceneError when it has none)."""
+    if isinstance(scan, ColourStream):
+        return scan
+    from vsi100k.frames.sources import required_stream
+
+    return required_stream(scan)
+
+
+def frames_key(scan: "ColourStream | Scene", cfg: FramesConfig) -> str:
+    """Cache key of a scan's sampled frames: the stream's input files (those present) and sampling
+    settings. scan: its stream, or the loaded Scene."""
+    stream = _stream(scan)
     inputs = [file_fingerprint(p) for p in stream.inputs if Path(p).exists()]
-    return _digest({"format": CACHE_FORMAT, "kind": stream.kind, "inputs": inputs,
-                    "settings": cfg.sampling_settings()})
+    return _digest({"format": CACHE_FORMAT, "inputs": inputs, "settings": cfg.sampling_settings()})
 
 
-def visibility_key(stream: ColourStream, cfg: FramesConfig) -> str:
+def visibility_key(scan: "ColourStream | Scene", cfg: FramesConfig) -> str:
     """Cache key of a scan's visibility: the frames' key, the mesh and annotation files of the scan's
     source, ray settings."""
     from vsi100k.errors import SceneError
     from vsi100k.sources import get_source, source_of
 
+    stream = _stream(scan)
     folder = Path(stream.directory)
     try:
         source = source_of(folder)

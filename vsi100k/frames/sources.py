@@ -47,7 +47,8 @@ def stream_of(scene: Scene) -> ColourStream | None:
     return _source_for(scene.directory).stream(Path(scene.directory), scene)
 
 
-def _required(scene: Scene) -> ColourStream:
+def required_stream(scene: Scene) -> ColourStream:
+    """The stream of a loaded scan; SceneError naming the scan folder when it has none."""
     stream = stream_of(scene)
     if stream is None:
         raise SceneError(scene.scene_id, scene.directory, NO_STREAM)
@@ -59,7 +60,7 @@ def sample_scene_frames(scene: Scene, cfg: FramesConfig, *, opener: Opener | Non
 
     Raises SceneError when the scan has no stream or the stream is unreadable.
     """
-    return sample_stream(_required(scene), cfg, opener=opener)
+    return sample_stream(required_stream(scene), cfg, opener=opener)
 
 
 def sample_stream(stream: ColourStream, cfg: FramesConfig, *, opener: Opener | None = None) -> SampledFrames:
@@ -105,7 +106,7 @@ def turn_upright(frames: SampledFrames, stream: ColourStream, cfg: FramesConfig)
 
 def iter_scene_rgb(scene: Scene) -> Iterator[np.ndarray]:
     """Every colour frame of the scan's stream in order, each (H, W, 3) uint8, upright."""
-    stream = _required(scene)
+    stream = required_stream(scene)
     if stream.kind == "sens":
         return iter_sens_rgb(stream.path, stream.scene_id, open_sens=stream.open_sens)
     if stream.kind == "video":
