@@ -51,7 +51,7 @@ def _read_cached(path: Path, stamp) -> tuple[tuple[str, str | None], ...]:
                 raise SceneError(path.parent.name, path, f"metadata csv lacks the column(s) {', '.join(missing)}")
             rows = []
             for line, row in enumerate(reader, start=2):
-                video = (row["video_id"] or "").strip()
+                video = _video_key((row["video_id"] or "").strip())
                 value = (row["sky_direction"] or "").strip()
                 if value in UNKNOWN:
                     rows.append((video, None))
@@ -59,7 +59,7 @@ def _read_cached(path: Path, stamp) -> tuple[tuple[str, str | None], ...]:
                 if value not in SKY_DIRECTIONS:
                     raise SceneError(video or path.parent.name, path,
                                      f"line {line}: sky_direction {value!r} is not one of {', '.join(SKY_DIRECTIONS)} or NA")
-                rows.append((_video_key(video), value))
+                rows.append((video, value))
             return tuple(rows)
     except UnicodeDecodeError as exc:
         raise SceneError(path.parent.name, path, f"metadata csv is not UTF-8 text (byte {exc.start})") from None

@@ -38,7 +38,7 @@ def upright_rotation_deg(poses: np.ndarray, up: tuple[float, float, float] = WOR
     or the sum vanishes.
     """
     poses = np.asarray(poses, dtype=np.float64).reshape(-1, 4, 4)
-    finite = np.all(np.isfinite(poses.reshape(len(poses), -1)), axis=1)
+    finite = np.all(np.isfinite(poses), axis=(1, 2))
     if not finite.any():
         return 0
     rotations = poses[finite, :3, :3]
