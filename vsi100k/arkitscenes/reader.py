@@ -8,8 +8,8 @@ one (segment = objectId + 1; 0 = in no box), and each box becomes one segGroup o
 
 The 3DOD mesh and boxes are already in a gravity-aligned metric frame with z up, so
 `axis_alignment` is the identity and nothing is converted. The colour stream (`lowres_wide`
-frames, `.traj` poses) is read by `vsi100k.arkitscenes.camera`; the Scene has no `.sens` and no
-video path.
+frames, `.traj` poses) is described by `vsi100k.arkitscenes.stream` and read by
+`vsi100k.arkitscenes.camera`; the Scene has no `.sens` and no video path.
 """
 
 from __future__ import annotations
