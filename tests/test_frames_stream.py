@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import vsi100k.frames
@@ -67,3 +68,41 @@ def test_frames_row_rotation_is_checked():
     row = frame_row("s", frame_indices=[0], timestamps_s=[0.0], jpegs=[b"\xff\xd8"], width=8, height=8,
                     source="images", rotation_deg=270)
     assert row["rotation_deg"] == 270
+
+
+def test_a_video_stream_held_sideways_is_turned_from_its_poses(tmp_path):
+    """A video stream asking for "from_poses": frames, intrinsics and poses turned together, the
+    stated turn recorded beside the applied one."""
+    from frames_support import textured_rgb
+    from test_frames_orientation import held, upright_pose
+
+    from vsi100k.frames.config import FramesConfig
+    from vsi100k.frames.export import write_mp4
+    from vsi100k.frames.orientation import rotate_camera, rotate_rgb
+    from vsi100k.frames.sources import sample_stream
+    from vsi100k.frames.stream import StreamCameras
+
+    rng = np.random.default_rng(5)
+    images = [textured_rgb(rng, 64, 48) for _ in range(12)]
+    path = tmp_path / "held.mp4"
+    write_mp4(path, images, fps=24.0, crf=10)
+    stored = held(np.stack([upright_pose(0.3 * k) for k in range(12)]), "Left")
+    k3 = np.array([[60.0, 0, 31.5], [0, 61.0, 23.5], [0, 0, 1]])
+
+    def cameras(indices, size):
+        assert size == (64, 48)
+        return StreamCameras(poses=stored[indices], intrinsic=k3, width=64, height=48)
+
+    stream = ColourStream("s1", tmp_path, "video", path, (path,), video_cameras=cameras,
+                          orientation="from_poses", stated_rotation=lambda: 180)
+    frames = sample_stream(stream, FramesConfig(n_frames=4))
+    assert (frames.rotation_deg, frames.stated_rotation_deg, frames.rotation_disagrees) == (90, 180, True)
+    assert (frames.width, frames.height, frames.intrinsic_width, frames.intrinsic_height) == (48, 64, 48, 64)
+    intrinsic, _, _, poses = rotate_camera(k3, 64, 48, stored[frames.indices], 90)
+    assert np.allclose(frames.color_intrinsic[:3, :3], intrinsic) and np.allclose(frames.poses, poses)
+    for k, index in enumerate(frames.indices):
+        diff = np.abs(frames.image(k).astype(int) - rotate_rgb(images[int(index)], 90).astype(int)).mean()
+        assert diff < 8.0
+    plain = sample_stream(ColourStream("s1", tmp_path, "video", path, (path,), video_cameras=cameras),
+                          FramesConfig(n_frames=4))
+    assert (plain.rotation_deg, plain.stated_rotation_deg, plain.width) == (0, None, 64)

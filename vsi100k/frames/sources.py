@@ -105,7 +105,9 @@ def turn_upright(frames: SampledFrames, stream: ColourStream, cfg: FramesConfig)
 
 
 def iter_scene_rgb(scene: Scene) -> Iterator[np.ndarray]:
-    """Every colour frame of the scan's stream in order, each (H, W, 3) uint8, upright."""
+    """Every colour frame of the scan's stream in order, each (H, W, 3) uint8: image folders turned
+    as sampling turns them; `.sens` and video streams as stored (every source's such streams are
+    stored upright)."""
     stream = required_stream(scene)
     if stream.kind == "sens":
         return iter_sens_rgb(stream.path, stream.scene_id, open_sens=stream.open_sens)
