@@ -40,6 +40,7 @@ def colour_stream(folder: Path, scene=None) -> ColourStream | None:
         video_id, folder, "images", files.frames_dir, inputs,
         list_images=partial(match_frames, files.frames_dir, video_id, video_id),
         image_cameras=read_cameras,
+        decisive_files=(files.traj,) if files.traj.is_file() else (),
         orientation="from_poses",
         stated_rotation=partial(stated_rotation_deg, folder, video_id),
     )

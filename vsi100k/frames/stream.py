@@ -58,6 +58,9 @@ class ColourStream:
 
     path: the `.sens` file, the video file, or the image folder.
     inputs: the files and folders whose fingerprints key the frames cache (those that exist).
+    decisive_files: files besides the frames themselves whose bytes decide which frames are
+        sampled, their times or their turn (ScanNet++'s camera file, ARKitScenes' `.traj`); the
+        frames manifest hashes them with the frames (`vsi100k.frames.fingerprint`).
     """
 
     scene_id: str
@@ -69,6 +72,7 @@ class ColourStream:
     video_cameras: Callable[[np.ndarray, tuple[int, int]], StreamCameras | None] | None = None
     list_images: Callable[[], Any] | None = None
     image_cameras: Callable[[Any, np.ndarray], Any] | None = None
+    decisive_files: tuple[Path, ...] = ()
     orientation: str = "as_stored"
     stated_rotation: Callable[[], int | None] | None = None
 

@@ -41,4 +41,5 @@ def colour_stream(folder: Path, scene=None) -> ColourStream | None:
         return None
     inputs = tuple(p for p in (files.video, files.camera) if p.exists())
     return ColourStream(files.scene_id, Path(folder), "video", files.video, inputs,
-                        video_cameras=partial(video_cameras, files.camera, files.scene_id))
+                        video_cameras=partial(video_cameras, files.camera, files.scene_id),
+                        decisive_files=(files.camera,) if files.camera.is_file() else ())
