@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from vsi100k.errors import ConfigError
+from vsi100k.tasks.names import TASK_NAMES
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,6 @@ class QuestionConfig:
             raise ConfigError(f"QuestionConfig.seed must be a non-negative integer, got {self.seed!r}")
         if self.mix not in MIXES:
             raise ConfigError(f"unknown mix {self.mix!r}; choose one of {sorted(MIXES)}")
-        from vsi100k.tasks.registry import TASK_NAMES  # local: the registry imports the tasks, which import this module
-
         unknown = sorted(set(self.caps) - set(TASK_NAMES))
         if unknown:
             raise ConfigError(f"caps name unknown question types {unknown}; valid names: {list(TASK_NAMES)}")
@@ -222,8 +221,6 @@ class QuestionConfig:
 
     def question_types(self) -> tuple[str, ...]:
         """Types this config generates (cap > 0), in registry order."""
-        from vsi100k.tasks.registry import TASK_NAMES
-
         return tuple(name for name in TASK_NAMES if self.cap(name) > 0)
 
     def rel_distance_gap_for(self, room_area_m2: float) -> float:

@@ -12,11 +12,16 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from vsi100k.tasks.answer_cap import answer_word_balance
 from vsi100k.tasks.base import Question
 
 
 def _sorted_counts(counter: Counter | dict) -> dict:
     return {key: counter[key] for key in sorted(counter)}
+
+
+def _word_record(question: Question) -> dict:
+    return {"question_type": question.question_type, "answer": question.answer, "options": list(question.options)}
 
 
 def build_report(
@@ -33,7 +38,9 @@ def build_report(
 
     skips: Counter keyed by (question_type, reason). question_types: the types the config asked for
     (listed even with zero questions). scene_errors: [{"scene", "file", "problem"}] of scenes that
-    could not be read. config / leakage: recorded verbatim.
+    could not be read. config / leakage: recorded verbatim. "answer_words": per closed-answer type
+    and split, the most frequent answer word's share and whether the split was balanced or too small
+    (`vsi100k.tasks.answer_cap.answer_word_balance`).
     """
     types = list(question_types)
     per_type = Counter(q.question_type for q in questions)
@@ -70,6 +77,7 @@ def build_report(
         "correct_letters": {t: _sorted_counts(letters[t]) for t in types if t in letters},
         "choice_answers": {t: _sorted_counts(c) for t, c in sorted(choice_answers.items())},
         "numeric_answers": numeric_summary,
+        "answer_words": answer_word_balance([_word_record(q) for q in questions], [q.split for q in questions]),
         "config": config or {},
         "leakage": leakage or {},
     }
