@@ -159,3 +159,16 @@ def test_no_answer_word_prior_under_either_mix(clean_facts, mix):
         assert splits["all"]["status"] in ("balanced", "too_small", "missing_words"), (mix, question_type, splits["all"])
     letters = Counter(q.correct_option for q in final if q.answer_kind == "choice" and len(q.options) == 4)
     assert all(abs(n / sum(letters.values()) - 0.25) <= 0.03 for n in letters.values())
+
+
+def test_card_table_names_small_splits_and_missing_words():
+    from vsi100k.card import answer_words_text
+
+    words = answer_word_balance(
+        _records("object_rel_direction_medium", MEDIUM, {"left": 4, "right": 4})
+        + _records("object_rel_direction_hard", HARD, {"front-left": 5, "front-right": 5, "back-left": 5}, start=50),
+        ["validation"] * 8 + ["train"] * 15)
+    text = answer_words_text(words)
+    assert "| object_rel_direction_medium | validation | 8 | left | 50.0% | 33.3% | too small (< 14) |" in text
+    assert "| object_rel_direction_hard | train | 15 | back-left | 33.3% | 25.0% | missing words: never the answer: back-right |" in text
+    assert answer_words_text(None) == ""

@@ -173,3 +173,19 @@ def test_build_keeps_only_questions_whose_objects_the_frames_show(tmp_path):
     blind_on = [j for j in plan_jobs(cfg) if j.scene_id == blind.name][0]
     assert rows[blind.name] == cache.load_scene(blind.name, blind_on.key).result["questions"]
     assert not any(NOT_IN_FRAMES in r for r in report_off["skipped"].values())
+
+
+def test_card_states_the_rule_the_drop_shares_and_the_unchecked_scans():
+    from vsi100k.card import grounding_text
+
+    summary = {"enabled": True, "shares": {"object_counting": 0.02}, "frame_checked_scans": 3,
+               "not_frame_checked": ["scene0007_00"],
+               "by_type": {"object_counting": {"candidates": 40, "not_in_frames": 10, "dropped_share": 0.25}}}
+    text = grounding_text(summary, 32)
+    assert "on the 3 scans whose frames were ray-cast" in text and "at least one of the 32 frames" in text
+    assert "a trainer that feeds a subset" in text
+    assert "Not frame-checked (1 scans without a colour stream or camera poses" in text and "`scene0007_00`" in text
+    assert "| object_counting | 2.0% | 40 | 10 | 25.0% |" in text
+    off = grounding_text({**summary, "enabled": False}, 32)
+    assert "not frame-checked (grounding off)" in off
+    assert grounding_text(None, 32) == "" and grounding_text({}, 32) == ""
