@@ -169,6 +169,7 @@ def test_card_table_names_small_splits_and_missing_words():
         + _records("object_rel_direction_hard", HARD, {"front-left": 5, "front-right": 5, "back-left": 5}, start=50),
         ["validation"] * 8 + ["train"] * 15)
     text = answer_words_text(words)
-    assert "| object_rel_direction_medium | validation | 8 | left | 50.0% | 33.3% | too small (< 14) |" in text
+    assert ("| object_rel_direction_medium | validation | 8 | left | 50.0% | 33.3% | too small (< 14): "
+            "never the answer: back |") in text
     assert "| object_rel_direction_hard | train | 15 | back-left | 33.3% | 25.0% | missing words: never the answer: back-right |" in text
     assert answer_words_text(None) == ""

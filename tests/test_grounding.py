@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.test_tasks_support import make_facts
+from test_tasks_support import make_facts
 from vsi100k.errors import ConfigError
 from vsi100k.facts.schema import Appearances, SceneFacts
 from vsi100k.tasks.config import QuestionConfig
