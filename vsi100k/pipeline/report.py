@@ -18,6 +18,7 @@ from vsi100k import __version__
 from vsi100k.dataset.schema import REPORT_FILE, SPLITS
 from vsi100k.dataset.write import WrittenDataset
 from vsi100k.metrics import mean_relative_accuracy
+from vsi100k.tasks.answer_cap import answer_word_balance
 
 TOP_ANSWERS = 5
 FIXED_WORDS_MAX = 4  # a choice type whose options use at most this many words has a fixed answer set
@@ -203,6 +204,7 @@ def make_report(
     scene_sources: Mapping[str, str] | None = None,
     frames_without_pose: Mapping[str, int] | None = None,
     frame_rotations: Mapping[str, tuple[int, int | None]] | None = None,
+    grounding: Mapping | None = None,
 ) -> dict:
     """Assemble the report.
 
@@ -214,7 +216,11 @@ def make_report(
     frames_without_pose: scene id -> frames of its stream left out of sampling for want of a pose.
     frame_rotations: scene id -> (clockwise turn applied to make its frames upright, the turn its
         source's metadata states or None) for every scene with frames.
+    grounding: `vsi100k.tasks.report.grounding_summary` of the build (None: not recorded).
+    "answer_words": per closed-answer type and split, the most frequent word's share and whether the
+    split was balanced or too small (`vsi100k.tasks.answer_cap.answer_word_balance`).
     """
+
     all_rows = [row for split in SPLITS for row in question_rows.get(split, [])]
     per_scene = Counter(row["scene_name"] for row in all_rows)
     by_split = Counter(scene_splits.values())
@@ -247,6 +253,8 @@ def make_report(
         "skipped": {t: dict(sorted(r.items())) for t, r in sorted(skipped.items()) if r},
         "answers": answer_stats(all_rows),
         "answer_priors": answer_priors(all_rows),
+        "answer_words": answer_word_balance(all_rows, [split for split in SPLITS for _ in question_rows.get(split, [])]),
+        "grounding": dict(grounding or {}),
         "sizes": size_stats(written, per_scene, frame_bytes_per_scene),
         "leakage": {"override": bool(leakage_override), "overridden_scenes": sorted(overridden_scenes)},
         "shards": [{"path": s.path, "rows": s.rows, "size_bytes": s.size_bytes} for s in written.shards],
