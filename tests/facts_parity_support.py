@@ -18,9 +18,49 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 SCAN_SEED = 11
 SCAN_COUNT = 2
+
+
+def earlier_closest_points_distances(point_sets) -> np.ndarray:
+    """The closest-point search before box bounds pruned it (20 cm cells of the smaller set, each
+    cell's centre queried against the other set's KD-tree), kept here as the reference."""
+    cell_m = 0.20
+
+    def cells(pts):
+        _, cell_of, sizes = np.unique(np.floor(pts / cell_m).astype(np.int64), axis=0, return_inverse=True,
+                                      return_counts=True)
+        cell_of = cell_of.ravel()
+        order = np.argsort(cell_of, kind="stable")
+        centre = np.zeros((len(sizes), 3))
+        np.add.at(centre, cell_of, pts)
+        centre /= sizes[:, None]
+        radius = np.zeros(len(sizes))
+        np.maximum.at(radius, cell_of, np.linalg.norm(pts - centre[cell_of], axis=1))
+        return pts[order], np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes, centre, radius
+
+    def distance(small, small_cells, tree):
+        sorted_pts, start, sizes, centre, radius = small_cells
+        to_other, _ = tree.query(centre)
+        upper = float(np.min(to_other + radius))
+        keep = np.flatnonzero(to_other - radius <= upper + 1e-12)
+        index = np.repeat(start[keep] - np.cumsum(np.concatenate([[0], sizes[keep][:-1]])), sizes[keep])
+        index = index + np.arange(sizes[keep].sum())
+        found, _ = tree.query(sorted_pts[index], distance_upper_bound=upper * (1 + 1e-9) + 1e-12)
+        return float(found.min())
+
+    sets = [np.asarray(p, dtype=np.float64) for p in point_sets]
+    trees = [cKDTree(p) for p in sets]
+    grouped = [cells(p) for p in sets]
+    n = len(sets)
+    out = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            a, b = (i, j) if len(sets[i]) <= len(sets[j]) else (j, i)
+            out[i, j] = out[j, i] = distance(sets[a], grouped[a], trees[b])
+    return out
 
 
 def vertex_digest(scene) -> str:

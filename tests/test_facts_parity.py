@@ -1,7 +1,7 @@
 """The faster facts code stores the same values as before, at the declared precision (1e-6 m or
 1e-6 relative): against facts pinned by the earlier code (`tests/data/facts_parity.json`, see
-`facts_parity_support.py`), and the closest-point search against the earlier search (copied
-below) and brute force."""
+`facts_parity_support.py`), and the closest-point search against the earlier search (kept in
+that module) and brute force."""
 
 from __future__ import annotations
 
@@ -12,51 +12,12 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from facts_parity_support import hand_built_scene, parity_scenes, vertex_digest
+from facts_parity_support import earlier_closest_points_distances, hand_built_scene, parity_scenes, vertex_digest
 from vsi100k.facts.extract import extract_facts
 from vsi100k.geometry.distances import closest_points_distances
 
 PINNED = Path(__file__).parent / "data" / "facts_parity.json"
 ABS, REL = 1e-6, 1e-6
-
-
-def earlier_closest_points_distances(point_sets) -> np.ndarray:
-    """The closest-point search before box bounds pruned it (20 cm cells of the smaller set, each
-    cell's centre queried against the other set's KD-tree), kept here as the reference."""
-    cell_m = 0.20
-
-    def cells(pts):
-        _, cell_of, sizes = np.unique(np.floor(pts / cell_m).astype(np.int64), axis=0, return_inverse=True,
-                                      return_counts=True)
-        cell_of = cell_of.ravel()
-        order = np.argsort(cell_of, kind="stable")
-        centre = np.zeros((len(sizes), 3))
-        np.add.at(centre, cell_of, pts)
-        centre /= sizes[:, None]
-        radius = np.zeros(len(sizes))
-        np.maximum.at(radius, cell_of, np.linalg.norm(pts - centre[cell_of], axis=1))
-        return pts[order], np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes, centre, radius
-
-    def distance(small, small_cells, tree):
-        sorted_pts, start, sizes, centre, radius = small_cells
-        to_other, _ = tree.query(centre)
-        upper = float(np.min(to_other + radius))
-        keep = np.flatnonzero(to_other - radius <= upper + 1e-12)
-        index = np.repeat(start[keep] - np.cumsum(np.concatenate([[0], sizes[keep][:-1]])), sizes[keep])
-        index = index + np.arange(sizes[keep].sum())
-        found, _ = tree.query(sorted_pts[index], distance_upper_bound=upper * (1 + 1e-9) + 1e-12)
-        return float(found.min())
-
-    sets = [np.asarray(p, dtype=np.float64) for p in point_sets]
-    trees = [cKDTree(p) for p in sets]
-    grouped = [cells(p) for p in sets]
-    n = len(sets)
-    out = np.zeros((n, n))
-    for i in range(n):
-        for j in range(i + 1, n):
-            a, b = (i, j) if len(sets[i]) <= len(sets[j]) else (j, i)
-            out[i, j] = out[j, i] = distance(sets[a], grouped[a], trees[b])
-    return out
 
 
 def assert_same_values(new, old, where: str) -> None:
