@@ -151,7 +151,16 @@ def questions_stage(facts: SceneFacts, visibility, has_frames: bool, cfg: BuildC
 
 
 def frames_meta(frames, key: str) -> dict:
-    """What a result records of its frames (the JPEGs stay in the frames cache under `key`)."""
+    """What a result records of its frames (the JPEGs stay in the frames cache under `key`).
+
+    Every JPEG is decoded here, on the worker: when all decode at the frames' size, their sha256
+    digests are recorded ("jpeg_sha256"), and the dataset's validation, which runs once for the
+    whole build, trusts images with those bytes instead of decoding them again. When one does not
+    decode, no digests are recorded and the validation decodes and reports them.
+    """
+    from vsi100k.dataset.validate import check_jpegs
+
+    digests, problems = check_jpegs(frames.jpegs, int(frames.width), int(frames.height))
     return {
         "key": key,
         "frame_indices": [int(i) for i in frames.indices],
@@ -160,6 +169,7 @@ def frames_meta(frames, key: str) -> dict:
         "height": int(frames.height),
         "source": FRAME_SOURCE_NAMES.get(frames.source, frames.source),
         **({"frames_without_pose": int(frames.frames_without_pose)} if frames.frames_without_pose else {}),
+        **({} if problems else {"jpeg_sha256": digests}),
     }
 
 
