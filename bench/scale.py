@@ -29,6 +29,7 @@ before and after, since a shared machine slows every run.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -185,6 +186,8 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=32, help="frames sampled per scan (the build's default)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/vsi100k-scale"))
+    parser.add_argument("--resume", action="store_true",
+                        help="reuse the runs recorded in <workdir>/runs.json by an earlier call (each line says its load)")
     parser.add_argument("--scannet-facts-s", type=float, default=1.2,
                         help="facts CPU seconds of a ScanNet-size scan (bench/facts_speed.py: 100k vertices, 41 objects)")
     parser.add_argument("--scannet-sampling-s", type=float, default=0.54,
@@ -202,16 +205,24 @@ def main() -> None:
             pass
         print(f"generated {sizes[-1]} scan-profile scans in {time.perf_counter() - started:.0f} s")
     print(f"before: {load_text()}")
+    recorded_path = args.workdir / "runs.json"
+    recorded = json.loads(recorded_path.read_text()) if args.resume and recorded_path.is_file() else {}
     runs = []
     for n in sizes:
         for workers in args.workers:
-            run = cold_build(scenes, args.workdir, n, workers, args.frames)
+            key = f"{n}-{workers}-{args.frames}"
+            if key in recorded:
+                run = recorded[key]
+            else:
+                run = {**cold_build(scenes, args.workdir, n, workers, args.frames), "load": load_text()}
+                recorded[key] = run
+                recorded_path.write_text(json.dumps(recorded, indent=1) + "\n")
             runs.append(run)
             print(f"N={n:3d} workers={workers}: {run['wall_s']:7.1f} s wall, {run['wall_s'] / n:5.2f} s/scan, "
                   f"CPU {run['cpu_s']:7.1f} s ({run['cpu_s'] / n:4.2f} s/scan; build process {run['build_cpu_s']:.1f} s, "
                   f"workers {run['worker_cpu_s']:.1f} s), {run['cpu_s'] / run['wall_s']:4.2f} cores "
                   f"busy | peak RSS build {run['build_mib']:5.0f} MiB, worker {run['worker_mib']:5.0f} MiB | output "
-                  f"{run['bytes'] / 2**20:6.1f} MiB ({run['frame_bytes'] / 2**20:.1f} MiB frames) | {load_text()}",
+                  f"{run['bytes'] / 2**20:6.1f} MiB ({run['frame_bytes'] / 2**20:.1f} MiB frames) | after it: {run['load']}",
                   flush=True)
     print(f"after: {load_text()}")
     by = {(r["n"], r["workers"]): r for r in runs}
