@@ -12,6 +12,7 @@ from vsi100k.cli.frames_cmd import frames
 from vsi100k.cli.preview_cmd import preview
 from vsi100k.cli.push_cmd import push
 from vsi100k.cli.questions_cmd import questions
+from vsi100k.cli.rehydrate_cmd import rehydrate
 from vsi100k.cli.synth_cmd import synth
 from vsi100k.cli.train_cmd import train
 
@@ -25,7 +26,7 @@ app = typer.Typer(
 )
 
 for name, command in (("synth", synth), ("facts", facts), ("frames", frames), ("questions", questions),
-                      ("build", build), ("push", push), ("preview", preview), ("train", train), ("eval", eval_command)):
+                      ("build", build), ("push", push), ("rehydrate", rehydrate), ("preview", preview), ("train", train), ("eval", eval_command)):
     app.command(name)(command)
 
 

@@ -173,6 +173,20 @@ def frames_meta(frames, key: str) -> dict:
     }
 
 
+def cache_manifest_record(job: ScanJob, cfg: BuildConfig, frames, meta: dict) -> None:
+    """Compute the scan's frames-manifest record (stream fingerprint, pixel checksums: every frame
+    decoded) here, on the worker, and cache it, so that assembly, which runs once for the whole
+    build, only checks it by hash. A record that cannot be made is left to assembly, which makes it
+    again and reports what fails."""
+    from vsi100k.pipeline.frames_manifest import scan_record
+
+    row = {"frame_indices": meta["frame_indices"], "frames": [{"bytes": bytes(data)} for data in frames.jpegs]}
+    try:
+        scan_record(cfg.cache_root, job, row)
+    except DETERMINISTIC_ERRORS:
+        pass
+
+
 def scene_result(job: ScanJob, facts: SceneFacts, rows: list[dict], skips: Counter, frames: dict | None) -> dict:
     """The cached result of a processed scan. skips: Counter keyed by (question type, reason)."""
     return {
@@ -210,6 +224,8 @@ def compute_scan(job: ScanJob, cfg: BuildConfig, cache: BuildCache, until: str =
     facts, questions, skips = questions_stage(replace(facts, split=job.split), visibility, frames is not None, cfg)
     computed.append("questions")
     meta = frames_meta(frames, job.frames_key) if frames is not None else None
+    if frames is not None:
+        cache_manifest_record(job, cfg, frames, meta)
     rows = question_rows(questions)
     return scene_result(job, facts, rows, skips, meta), computed
 
