@@ -18,8 +18,9 @@ does not inflate it; the same fit on wall time is printed too),
 
 where `extra` is the per-scan CPU a real ScanNet scan costs beyond a synthetic one, from figures
 measured by the other benches (given as options, printed): facts of a 41-object 100k-vertex scan
-(bench/facts_speed.py) against those of a synthetic scan measured here, and sampling 32 frames of a
-1296x968 .sens (bench/frames_speed.py) against sampling them here. Load averages are printed
+(bench/facts_speed.py) against those of a synthetic scan measured here, sampling 32 frames of a
+1296x968 .sens (bench/frames_speed.py) against sampling them here, and decoding the stored frames
+at 640x480 (about 3 ms each) instead of 320x240 (measured here). Load averages are printed
 before and after, since a shared machine slows every run.
 
     python bench/scale.py                                   # N = 12 and 48, 1 and 2 workers
@@ -40,6 +41,7 @@ import time
 from pathlib import Path
 
 SCANNET_V2_SCANS = 1513
+DECODES_PER_FRAME = 2  # on the workers: the validation's check and the manifest's pixel checksums
 
 
 def load_text() -> str:
@@ -179,6 +181,22 @@ def synthetic_stage_seconds(scene_dir: Path, frames: int) -> tuple[float, float]
     return facts_s, time.process_time() - started
 
 
+def decode_seconds(out: Path) -> float:
+    """CPU seconds to decode one stored frame of this build (320x240 here), mean of 50."""
+    import io
+
+    import pyarrow.parquet as pq
+    from PIL import Image
+
+    shard = sorted((out / "data" / "frames").glob("*.parquet"))[0]
+    data = pq.read_table(shard).to_pylist()[0]["frames"][0]["bytes"]
+    started = time.process_time()
+    for _ in range(50):
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    return (time.process_time() - started) / 50
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenes", type=int, nargs="+", default=[12, 48], help="scan counts N to build")
@@ -190,6 +208,8 @@ def main() -> None:
                         help="reuse the runs recorded in <workdir>/runs.json by an earlier call (each line says its load)")
     parser.add_argument("--scannet-facts-s", type=float, default=1.36,
                         help="facts CPU seconds of a ScanNet-size scan (bench/facts_speed.py: 100k vertices, 41 objects)")
+    parser.add_argument("--scannet-decode-ms", type=float, default=3.0,
+                        help="CPU milliseconds to decode one stored 640x480 frame of a ScanNet build")
     parser.add_argument("--scannet-sampling-s", type=float, default=0.54,
                         help="CPU seconds to sample the frames of a 1296x968 .sens (bench/frames_speed.py)")
     args = parser.parse_args()
@@ -246,7 +266,10 @@ def main() -> None:
     small, large = by[(sizes[0], 2)], by[(sizes[-1], 2)]
     span = sizes[-1] - sizes[0]
     facts_s, sampling_s = synthetic_stage_seconds(sorted(scenes.glob("scene*_*"))[0], args.frames)
-    extra = max(0.0, args.scannet_facts_s - facts_s) + max(0.0, args.scannet_sampling_s - sampling_s)
+    small_decode_s, large_decode_s = decode_seconds(args.workdir / f"out-{sizes[-1]}-2"), args.scannet_decode_ms / 1e3
+    decode_extra = args.frames * DECODES_PER_FRAME * max(0.0, large_decode_s - small_decode_s)
+    extra = (max(0.0, args.scannet_facts_s - facts_s) + max(0.0, args.scannet_sampling_s - sampling_s)
+             + decode_extra)
     frame_bytes_per_scan = large["frame_bytes"] / sizes[-1]
     serial_bytes_s = SCANNET_V2_SCANS * frame_bytes_per_scan * 3 / 1e9  # 4x the pixels at 640x480, ~1 GB/s
     # CPU fit: the build process's CPU is serial, the workers' CPU is shared by 2 cores.
@@ -266,7 +289,9 @@ def main() -> None:
           f"(shared by 2 cores): {worker_fixed:.1f} s + {worker_slope:.2f} s per scan")
     print(f"  extra CPU per real scan: facts {args.scannet_facts_s:.2f} s (given) - {facts_s:.2f} s (synthetic, "
           f"measured here) + sampling {args.scannet_sampling_s:.2f} s (given) - {sampling_s:.2f} s (here) = "
-          f"{extra:.2f} s, on the workers")
+          f"{extra - decode_extra:.2f} s; + decoding {args.frames} frames x {DECODES_PER_FRAME} (validation check, "
+          f"manifest pixel checksums) at 640x480, {large_decode_s * 1e3:.1f} ms (given), instead of 320x240, "
+          f"{small_decode_s * 1e3:.1f} ms: {decode_extra:.2f} s; {extra:.2f} s in all, on the workers")
     print(f"  frames stored at 640x480 instead of 320x240: about 4x the {frame_bytes_per_scan / 1e6:.2f} MB of JPEG "
           f"per scan, hashed and written serially at about 1 GB/s: +{serial_bytes_s:.0f} s")
     print("  assumed: visibility, questions and assembly per scan cost what they cost here (same mesh size, same "
