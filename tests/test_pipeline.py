@@ -71,7 +71,7 @@ def test_require_frames_makes_a_missing_stream_a_scan_failure(scans, tmp_path):
     result = run_build(config(scans, tmp_path, require_frames=True), progress=False)
     [failure] = result.report["failed_scenes"]
     assert failure["scene"] == "scene0001_00"
-    assert "no colour stream: no .sens, .mp4 or lowres_wide frames (required by --require-frames)" in failure["reason"]
+    assert "no colour stream: no .sens, video or lowres_wide frames (required by --require-frames)" in failure["reason"]
 
 
 def test_changing_only_the_seed_recomputes_no_facts_and_no_frames(scans, tmp_path):

@@ -115,7 +115,7 @@ def frames_stage(scan: _LazyScene, job: ScanJob, cfg: BuildConfig, cache: BuildC
 
     if job.frames_key is None:
         if cfg.require_frames:
-            raise SceneError(job.scene_id, job.scene_dir, "no colour stream: no .sens, .mp4 or lowres_wide frames (required by --require-frames)")
+            raise SceneError(job.scene_id, job.scene_dir, "no colour stream: no .sens, video or lowres_wide frames (required by --require-frames)")
         return None
     frames = cache.frames.load_frames(job.scene_id, job.frames_key)
     if frames is None:
@@ -169,6 +169,8 @@ def frames_meta(frames, key: str) -> dict:
         "height": int(frames.height),
         "source": FRAME_SOURCE_NAMES.get(frames.source, frames.source),
         **({"frames_without_pose": int(frames.frames_without_pose)} if frames.frames_without_pose else {}),
+        **({"rotation_deg": int(frames.rotation_deg)} if frames.rotation_deg else {}),
+        **({"stated_rotation_deg": int(frames.stated_rotation_deg)} if frames.stated_rotation_deg is not None else {}),
         **({} if problems else {"jpeg_sha256": digests}),
     }
 
