@@ -72,9 +72,22 @@ def write_facts(target: Path, facts_by_scene: dict[str, dict]) -> None:
         SceneFacts.from_json(facts).write(folder / f"{scene_id}.json")
 
 
+def checked_frames(entries: dict[str, CachedScene]) -> dict[str, dict]:
+    """scene id -> the size and sha256 digests of the frames its worker decoded (`stages.frames_meta`),
+    for `validate_output`'s `checked_frames`; scans whose frames were not all checked are left out."""
+    out = {}
+    for scene_id, entry in entries.items():
+        meta = entry.result.get("frames") or {}
+        if entry.has_frames and meta.get("jpeg_sha256"):
+            out[scene_id] = {"width": meta["width"], "height": meta["height"], "jpeg_sha256": meta["jpeg_sha256"]}
+    return out
+
+
 def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSummary], command: str,
-             target: Path) -> dict:
-    """Write the whole dataset into `target` (a staging folder); returns the report."""
+             target: Path, checked: dict | None = None) -> dict:
+    """Write the whole dataset into `target` (a staging folder); returns the report.
+
+    checked: when given, filled with `checked_frames` of the written scans, for the validation."""
     from vsi100k.card import write_card
     from vsi100k.dataset.rows import frame_row
     from vsi100k.dataset.write import write_dataset
@@ -82,6 +95,8 @@ def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSum
 
     cache = BuildCache(cfg.cache_root)
     entries, failed = collect(cfg, jobs, summaries)
+    if checked is not None:
+        checked.update(checked_frames(entries))
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
     write_facts(target, {scene_id: entry.result["facts"] for scene_id, entry in entries.items()})

@@ -107,6 +107,7 @@ def run_build(cfg: BuildConfig, *, command: str | None = None, progress: bool = 
     what was kept (cache entries; the previous build untouched, or the new one complete)."""
     from vsi100k.dataset.lock import OutputLock
     from vsi100k.dataset.output import derived_files, prepare_output
+    from vsi100k.dataset.validate import validate_output
 
     started = time.perf_counter()
     command = command if command is not None else cfg.command()
@@ -117,9 +118,10 @@ def run_build(cfg: BuildConfig, *, command: str | None = None, progress: bool = 
             replaced = derived_files(cfg.out_dir)  # a previous build's `vsi100k preview` pages, replaced with it
             summaries = process(cfg, jobs, "questions", progress, interrupted)
             interrupted.check()
-            report = _assemble_checked(cfg, jobs, summaries, command, staged.path)
+            checked: dict[str, dict] = {}
+            report = _assemble_checked(cfg, jobs, summaries, command, staged.path, checked)
             interrupted.check()
-            staged.commit(build_id=report["build_id"])
+            staged.commit(build_id=report["build_id"], validate=lambda path: validate_output(path, checked_frames=checked))
     except KeyboardInterrupt:
         raise BuildInterrupted(interrupted_state(cfg, jobs)) from None
     notes = [f"--overwrite removed the previous build's {', '.join(replaced)} (not part of a build; "
@@ -129,8 +131,9 @@ def run_build(cfg: BuildConfig, *, command: str | None = None, progress: bool = 
 
 
 def _assemble_checked(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSummary], command: str,
-                      target: Path) -> dict:
-    """`assemble`, after refusing in one line a build with no usable scan or no question at all."""
+                      target: Path, checked: dict[str, dict]) -> dict:
+    """`assemble` (filling `checked`, the frames its workers already checked), after refusing in one line a
+    build with no usable scan or no question at all."""
     from collections import Counter
 
     from vsi100k.pipeline.assemble import assemble
@@ -153,7 +156,7 @@ def _assemble_checked(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str
         top = ", ".join(f"{reason} {n}" for reason, n in reasons.most_common(3)) or "no candidates"
         raise BuildFailed(f"no questions: all {n_ok} usable scan(s) gave none (most rejected candidates: {top}); "
                           f"{cfg.out_dir} was left as it was")
-    return assemble(cfg, jobs, summaries, command, target)
+    return assemble(cfg, jobs, summaries, command, target, checked)
 
 
 def interrupted_state(cfg: BuildConfig, jobs: list[ScanJob]) -> str:
