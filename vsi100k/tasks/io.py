@@ -3,7 +3,9 @@
 The record uses VSI-Bench's column names (`id`, `dataset`, `scene_name`, `question_type`,
 `question`, `options`, `ground_truth`) plus `answer` (the option-free answer), `answer_kind`,
 `correct_option`, `instance_ids`, `split`, `leakage_override` and `details` (slot values and the raw
-numbers behind the answer). Same questions in, same bytes out.
+numbers behind the answer, every float stored at 6 decimal places: the declared precision of
+`vsi100k.facts.precision`, so a CPU's last-bit differences in an angle or a distance do not reach the
+file). Same questions in, same bytes out.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Iterable
 
+from vsi100k.facts.precision import LENGTH_DECIMALS, rounded
 from vsi100k.tasks.base import Question
 
 DATASET_NAME = "scannet"
@@ -49,8 +52,21 @@ def question_to_record(question: Question) -> dict:
         "instance_ids": [int(i) for i in question.instance_ids],
         "split": question.split,
         "leakage_override": bool(question.leakage_override),
-        "details": question.details,
+        "details": stored_details(question.details),
     }
+
+
+def stored_details(value):
+    """`value` (a question's details: dicts, lists and scalars) with every float at 6 decimal places."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        return rounded(value, LENGTH_DECIMALS)
+    if isinstance(value, dict):
+        return {key: stored_details(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [stored_details(item) for item in value]
+    return value
 
 
 def record_to_question(record: dict, *, where: str = "record") -> Question:
