@@ -56,10 +56,10 @@ def rgb_to_yuv420p(rgb: np.ndarray) -> np.ndarray:
     v = ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128
 
     def half(plane: np.ndarray) -> np.ndarray:
-        blocks = plane.reshape(h // 2, 2, w // 2, 2).sum(axis=(1, 3))
-        return ((blocks + 2) >> 2).reshape(-1, w)  # (H/2, W/2) stored as H/4 rows of W
+        return (plane.reshape(h // 2, 2, w // 2, 2).sum(axis=(1, 3)) + 2) >> 2  # (H/2, W/2)
 
-    return np.concatenate([y, half(u), half(v)]).clip(0, 255).astype(np.uint8)
+    planes = np.concatenate([y.ravel(), half(u).ravel(), half(v).ravel()])  # PyAV's packed yuv420p layout
+    return planes.clip(0, 255).astype(np.uint8).reshape(h * 3 // 2, w)
 
 
 def write_mp4(path: Path, frames: Iterable[np.ndarray], *, fps: float = 24.0, max_width: int = 640,

@@ -1,0 +1,213 @@
+"""Is a build the same wherever it runs? Builds the same synthetic scans several ways and compares every file.
+
+Runs (each in its own folder, with its own cache, so nothing is shared but the inputs' seeds):
+- lock / all CPUs: a venv from requirements/lock.txt (the reference);
+- lock / 1 CPU: the same venv under `taskset -c 0`;
+- oldest / all CPUs and oldest / 1 CPU: a venv with the oldest version of every dependency that
+  pyproject.toml allows (`name==lower bound`; their own dependencies resolved by pip).
+Each run writes 2 synthetic scans of each source (ScanNet .sens, ScanNet++ mp4, ARKitScenes PNGs) with
+`vsi100k synth` and builds each source's dataset (frames included) with `vsi100k build`. The venvs
+hold the package's base dependencies only (a build needs no torch); vsi100k itself comes from this
+checkout (PYTHONPATH).
+
+Printed, per file of the synthetic scans and of the datasets: whether its bytes equal the
+reference's, and if not whether its values do (parquet: every row; JSON: the parsed document; mp4:
+every decoded frame; PNG/JPEG: the pixels). Run with a python that has pyarrow, av and Pillow:
+
+    python bench/reproducibility.py                      # venvs and runs under /tmp/vsi100k-repro
+    python bench/reproducibility.py --work /tmp/repro/bench --runs lock-all lock-1cpu
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ("scannet", "scannetpp", "arkitscenes")
+RUNS = {  # name -> (venv, pin the process to CPU 0)
+    "lock-all": ("lock", False),
+    "lock-1cpu": ("lock", True),
+    "oldest-all": ("oldest", False),
+    "oldest-1cpu": ("oldest", True),
+}
+REFERENCE = "lock-all"
+SHOWN_VERSIONS = ("numpy", "scipy", "open3d", "av", "pyarrow", "datasets", "pillow", "huggingface_hub", "typer")
+
+
+def base_requirements() -> list[str]:
+    """pyproject's [project] dependencies, as written (e.g. "numpy>=1.26")."""
+    return list(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])
+
+
+def oldest_pins(requirements: list[str]) -> list[str]:
+    """`name==lower bound` for every requirement (a requirement without a lower bound is kept as is)."""
+    pins = []
+    for requirement in requirements:
+        match = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*>=\s*([0-9][^,;\s]*)", requirement)
+        pins.append(f"{match.group(1)}=={match.group(2)}" if match else requirement)
+    return pins
+
+
+def ensure_venv(path: Path, kind: str) -> Path:
+    """Create the venv `kind` ("lock" or "oldest") at `path` unless it exists; returns its python."""
+    python = path / "bin" / "python"
+    if python.exists():
+        return python
+    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
+    requirements = base_requirements()
+    if kind == "lock":
+        args = ["-c", str(ROOT / "requirements" / "lock.txt"), *requirements]
+    else:
+        args = oldest_pins(requirements)
+    print(f"installing the {kind} venv: pip install {' '.join(args)}", flush=True)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", *args], check=True)
+    return python
+
+
+def versions(python: Path) -> dict[str, str]:
+    code = ("import importlib.metadata as m, json, sys; "
+            "print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))")
+    out = subprocess.run([str(python), "-c", code, *SHOWN_VERSIONS], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def run_builds(python: Path, folder: Path, one_cpu: bool, scenes: int, frames: int) -> float:
+    """Synthetic scans and datasets of every source into `folder`; returns the wall seconds."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), VSI100K_CACHE=str(folder / "cache"))
+    prefix = ["taskset", "-c", "0"] if one_cpu else []
+    start = time.perf_counter()
+    for source in SOURCES:
+        commands = [
+            ["synth", "--out", f"scans-{source}", "--scenes", str(scenes), "--seed", "0",
+             "--frames", str(frames), "--source", source],
+            ["build", "--scenes", f"scans-{source}", "--out", f"out-{source}", "--frames", "8",
+             "--mix", "vsibench", "--split", "train", "--allow-val-in-train", "--no-progress"],
+        ]
+        for command in commands:
+            result = subprocess.run([*prefix, str(python), "-m", "vsi100k", *command], cwd=folder, env=env,
+                                    capture_output=True, text=True)
+            if result.returncode != 0:
+                raise RuntimeError(f"{folder.name}: vsi100k {' '.join(command)} failed:\n{result.stderr[-3000:]}")
+    return time.perf_counter() - start
+
+
+def output_files(folder: Path) -> dict[str, Path]:
+    """Relative path -> file, for every file of the scans and datasets (the cache left out)."""
+    files = {}
+    for top in sorted(folder.iterdir()):
+        if top.name.startswith(("scans-", "out-")):
+            for path in sorted(top.rglob("*")):
+                if path.is_file():
+                    files[path.relative_to(folder).as_posix()] = path
+    return files
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def values(path: Path):
+    """A comparable value of the file's content, or None when no reader applies (bytes only)."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pylist()
+    if suffix == ".json":
+        return json.loads(path.read_text())
+    if suffix in (".mp4", ".mkv"):
+        import av
+
+        with av.open(str(path)) as container:
+            return [hashlib.sha256(f.to_ndarray(format="rgb24").tobytes()).hexdigest() for f in container.decode(video=0)]
+    if suffix in (".png", ".jpg", ".jpeg"):
+        import numpy as np
+        from PIL import Image
+
+        with Image.open(path) as image:
+            return hashlib.sha256(np.asarray(image).tobytes()).hexdigest()
+    return None
+
+
+def compare(reference: dict[str, Path], other: dict[str, Path]) -> dict[str, str]:
+    """Relative path -> "bytes" (identical), "values" (same content, other bytes), "DIFFERS",
+    "bytes differ" (no reader), "missing" or "extra"."""
+    out = {}
+    for name in sorted(set(reference) | set(other)):
+        if name not in other:
+            out[name] = "missing"
+        elif name not in reference:
+            out[name] = "extra"
+        elif sha(reference[name]) == sha(other[name]):
+            out[name] = "bytes"
+        else:
+            a, b = values(reference[name]), values(other[name])
+            out[name] = "bytes differ" if a is None else ("values" if a == b else "DIFFERS")
+    return out
+
+
+def group(name: str) -> str:
+    """Files of the same kind in one line: scene ids and shard numbers folded."""
+    name = re.sub(r"scene\d{4}_\d{2}", "<scene>", name)
+    name = re.sub(r"/[0-9a-f]{10}/", "/<scene>/", name)
+    name = re.sub(r"/\d{8}/", "/<video>/", name)
+    name = re.sub(r"\d{8}_\d+\.\d+\.(png|pincam)$", r"<frame>.\1", name)
+    return name
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/vsi100k-repro"), help="venvs and runs go here")
+    parser.add_argument("--runs", nargs="+", choices=list(RUNS), default=list(RUNS))
+    parser.add_argument("--scenes", type=int, default=2, help="synthetic scans per source")
+    parser.add_argument("--frames", type=int, default=24, help="rendered frames per scan")
+    args = parser.parse_args()
+    runs = [REFERENCE, *[r for r in args.runs if r != REFERENCE]]
+    pythons, files = {}, {}
+    for run in runs:
+        kind, one_cpu = RUNS[run]
+        if kind not in pythons:
+            pythons[kind] = ensure_venv(args.work / f"venv-{kind}", kind)
+            shown = ", ".join(f"{n} {v}" for n, v in versions(pythons[kind]).items())
+            print(f"venv {kind}: {shown}", flush=True)
+        seconds = run_builds(pythons[kind], args.work / "runs" / run, one_cpu, args.scenes, args.frames)
+        files[run] = output_files(args.work / "runs" / run)
+        print(f"run {run}: {len(files[run])} files in {seconds:.0f} s (CPUs: {'1 (taskset -c 0)' if one_cpu else os.cpu_count()})",
+              flush=True)
+    others = runs[1:]
+    results = {run: compare(files[REFERENCE], files[run]) for run in others}
+    rows: dict[str, list[list[str]]] = {}
+    for name in sorted(files[REFERENCE]):
+        rows.setdefault(group(name), []).append([results[run].get(name, "missing") for run in others])
+    print(f"\nCompared with {REFERENCE} (per kind of file; 'bytes' = identical bytes, 'values' = same content, other bytes):")
+    width = max(len(g) for g in rows) + 2
+    print("file".ljust(width) + "".join(run.ljust(22) for run in others))
+    for name, states in rows.items():
+        cells = []
+        for k in range(len(others)):
+            seen = sorted({s[k] for s in states})
+            cells.append(("/".join(seen) + (f" ({len(states)})" if len(states) > 1 else "")).ljust(22))
+        print(name.ljust(width) + "".join(cells))
+    print("\nSummary:")
+    for run in others:
+        counts: dict[str, int] = {}
+        for state in results[run].values():
+            counts[state] = counts.get(state, 0) + 1
+        print(f"  {run}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+
+
+if __name__ == "__main__":
+    main()
