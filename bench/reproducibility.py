@@ -16,6 +16,7 @@ every decoded frame; PNG/JPEG: the pixels). Run with a python that has pyarrow, 
 
     python bench/reproducibility.py                      # venvs and runs under /tmp/vsi100k-repro
     python bench/reproducibility.py --work /tmp/repro/bench --runs lock-all lock-1cpu
+    python bench/reproducibility.py --reuse          # keep the runs already complete under --work
 """
 
 from __future__ import annotations
@@ -81,8 +82,13 @@ def versions(python: Path) -> dict[str, str]:
     return json.loads(out.stdout)
 
 
-def run_builds(python: Path, folder: Path, one_cpu: bool, scenes: int, frames: int) -> float:
-    """Synthetic scans and datasets of every source into `folder`; returns the wall seconds."""
+def run_builds(python: Path, folder: Path, one_cpu: bool, scenes: int, frames: int, reuse: bool) -> float:
+    """Synthetic scans and datasets of every source into `folder`; returns the wall seconds (0 when
+    `reuse` and the folder holds a complete run)."""
+    done = folder / "complete.json"
+    settings = {"scenes": scenes, "frames": frames}
+    if reuse and done.is_file() and json.loads(done.read_text()) == settings:
+        return 0.0
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -101,6 +107,7 @@ def run_builds(python: Path, folder: Path, one_cpu: bool, scenes: int, frames: i
                                     capture_output=True, text=True)
             if result.returncode != 0:
                 raise RuntimeError(f"{folder.name}: vsi100k {' '.join(command)} failed:\n{result.stderr[-3000:]}")
+    done.write_text(json.dumps(settings))
     return time.perf_counter() - start
 
 
@@ -174,6 +181,7 @@ def main() -> None:
     parser.add_argument("--runs", nargs="+", choices=list(RUNS), default=list(RUNS))
     parser.add_argument("--scenes", type=int, default=2, help="synthetic scans per source")
     parser.add_argument("--frames", type=int, default=24, help="rendered frames per scan")
+    parser.add_argument("--reuse", action="store_true", help="keep runs already complete under --work")
     args = parser.parse_args()
     runs = [REFERENCE, *[r for r in args.runs if r != REFERENCE]]
     pythons, files = {}, {}
@@ -183,9 +191,9 @@ def main() -> None:
             pythons[kind] = ensure_venv(args.work / f"venv-{kind}", kind)
             shown = ", ".join(f"{n} {v}" for n, v in versions(pythons[kind]).items())
             print(f"venv {kind}: {shown}", flush=True)
-        seconds = run_builds(pythons[kind], args.work / "runs" / run, one_cpu, args.scenes, args.frames)
+        seconds = run_builds(pythons[kind], args.work / "runs" / run, one_cpu, args.scenes, args.frames, args.reuse)
         files[run] = output_files(args.work / "runs" / run)
-        print(f"run {run}: {len(files[run])} files in {seconds:.0f} s (CPUs: {'1 (taskset -c 0)' if one_cpu else os.cpu_count()})",
+        print(f"run {run}: {len(files[run])} files" + (f" in {seconds:.0f} s" if seconds else " (reused)") + f" (CPUs: {'1 (taskset -c 0)' if one_cpu else os.cpu_count()})",
               flush=True)
     others = runs[1:]
     results = {run: compare(files[REFERENCE], files[run]) for run in others}

@@ -14,7 +14,7 @@ from vsi100k.facts.schema import Appearances, Box, ObjectFacts, SceneFacts
 from vsi100k.frames.export import rgb_to_yuv420p, write_mp4
 from vsi100k.geometry.plain import norm3, transform
 from vsi100k.pipeline.config import BuildConfig
-from vsi100k.tasks.io import stored_details
+from vsi100k.tasks.base import stored_details
 
 PACKAGE = Path(__file__).resolve().parents[1] / "vsi100k"
 

@@ -3,9 +3,8 @@
 The record uses VSI-Bench's column names (`id`, `dataset`, `scene_name`, `question_type`,
 `question`, `options`, `ground_truth`) plus `answer` (the option-free answer), `answer_kind`,
 `correct_option`, `instance_ids`, `split`, `leakage_override` and `details` (slot values and the raw
-numbers behind the answer, every float stored at 6 decimal places: the declared precision of
-`vsi100k.facts.precision`, so a CPU's last-bit differences in an angle or a distance do not reach the
-file). Same questions in, same bytes out.
+numbers behind the answer, every float at 6 decimal places: `Question` holds them so). Same
+questions in, same bytes out.
 """
 
 from __future__ import annotations
@@ -14,8 +13,7 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from vsi100k.facts.precision import LENGTH_DECIMALS, rounded
-from vsi100k.tasks.base import Question
+from vsi100k.tasks.base import Question, stored_details
 
 DATASET_NAME = "scannet"
 RECORD_KEYS = (
@@ -55,18 +53,6 @@ def question_to_record(question: Question) -> dict:
         "details": stored_details(question.details),
     }
 
-
-def stored_details(value):
-    """`value` (a question's details: dicts, lists and scalars) with every float at 6 decimal places."""
-    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
-        return value
-    if isinstance(value, float):
-        return rounded(value, LENGTH_DECIMALS)
-    if isinstance(value, dict):
-        return {key: stored_details(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [stored_details(item) for item in value]
-    return value
 
 
 def record_to_question(record: dict, *, where: str = "record") -> Question:
