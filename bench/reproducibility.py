@@ -3,6 +3,8 @@
 Runs (each in its own folder, with its own cache, so nothing is shared but the inputs' seeds):
 - lock / all CPUs: a venv from requirements/lock.txt (the reference);
 - lock / 1 CPU: the same venv under `taskset -c 0`;
+- lock / AVX2: the same venv with numpy's AVX-512 code paths disabled and OpenBLAS's Haswell kernel
+  (what a CPU without AVX-512 runs);
 - oldest / all CPUs and oldest / 1 CPU: a venv with the oldest version of every dependency that
   pyproject.toml allows (`name==lower bound`; their own dependencies resolved by pip).
 Each run writes 2 synthetic scans of each source (ScanNet .sens, ScanNet++ mp4, ARKitScenes PNGs) with
@@ -35,11 +37,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("scannet", "scannetpp", "arkitscenes")
-RUNS = {  # name -> (venv, pin the process to CPU 0)
-    "lock-all": ("lock", False),
-    "lock-1cpu": ("lock", True),
-    "oldest-all": ("oldest", False),
-    "oldest-1cpu": ("oldest", True),
+# Another CPU's code paths on this one: numpy's AVX-512 kernels off, OpenBLAS's Haswell (AVX2) kernel.
+AVX2_ENV = {"NPY_DISABLE_CPU_FEATURES": "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL",
+            "OPENBLAS_CORETYPE": "Haswell"}
+RUNS = {  # name -> (venv, pin the process to CPU 0, extra environment)
+    "lock-all": ("lock", False, {}),
+    "lock-1cpu": ("lock", True, {}),
+    "lock-avx2": ("lock", False, AVX2_ENV),
+    "oldest-all": ("oldest", False, {}),
+    "oldest-1cpu": ("oldest", True, {}),
 }
 REFERENCE = "lock-all"
 SHOWN_VERSIONS = ("numpy", "scipy", "open3d", "av", "pyarrow", "datasets", "pillow", "huggingface_hub", "typer")
@@ -82,17 +88,18 @@ def versions(python: Path) -> dict[str, str]:
     return json.loads(out.stdout)
 
 
-def run_builds(python: Path, folder: Path, one_cpu: bool, scenes: int, frames: int, reuse: bool) -> float:
+def run_builds(python: Path, folder: Path, one_cpu: bool, scenes: int, frames: int, reuse: bool,
+               extra_env: dict[str, str]) -> float:
     """Synthetic scans and datasets of every source into `folder`; returns the wall seconds (0 when
     `reuse` and the folder holds a complete run)."""
     done = folder / "complete.json"
-    settings = {"scenes": scenes, "frames": frames}
+    settings = {"scenes": scenes, "frames": frames, "env": extra_env}
     if reuse and done.is_file() and json.loads(done.read_text()) == settings:
         return 0.0
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    env = dict(os.environ, PYTHONPATH=str(ROOT), VSI100K_CACHE=str(folder / "cache"))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), VSI100K_CACHE=str(folder / "cache"), **extra_env)
     prefix = ["taskset", "-c", "0"] if one_cpu else []
     start = time.perf_counter()
     for source in SOURCES:
@@ -237,14 +244,16 @@ def main() -> None:
     runs = [REFERENCE, *[r for r in args.runs if r != REFERENCE]]
     pythons, files = {}, {}
     for run in runs:
-        kind, one_cpu = RUNS[run]
+        kind, one_cpu, extra_env = RUNS[run]
         if kind not in pythons:
             pythons[kind] = ensure_venv(args.work / f"venv-{kind}", kind)
             shown = ", ".join(f"{n} {v}" for n, v in versions(pythons[kind]).items())
             print(f"venv {kind}: {shown}", flush=True)
-        seconds = run_builds(pythons[kind], args.work / "runs" / run, one_cpu, args.scenes, args.frames, args.reuse)
+        seconds = run_builds(pythons[kind], args.work / "runs" / run, one_cpu, args.scenes, args.frames, args.reuse,
+                             extra_env)
         files[run] = output_files(args.work / "runs" / run)
-        print(f"run {run}: {len(files[run])} files" + (f" in {seconds:.0f} s" if seconds else " (reused)") + f" (CPUs: {'1 (taskset -c 0)' if one_cpu else os.cpu_count()})",
+        print(f"run {run}: {len(files[run])} files" + (f" in {seconds:.0f} s" if seconds else " (reused)") + f" (CPUs: {'1 (taskset -c 0)' if one_cpu else os.cpu_count()}"
+              + "".join(f", {k}={v}" for k, v in extra_env.items()) + ")",
               flush=True)
     others = runs[1:]
     results = {run: compare(files[REFERENCE], files[run]) for run in others}
