@@ -261,7 +261,8 @@ def test_missing_frames_are_reported(hand_build):
     problems = validate_output(out)
     assert problems[0] == "config frames, split train: 1 rows, the build report says 2"
     assert _replaced_shard(problems[1], path, out)
-    assert problems[2:] == ["split train: missing frames for 1 scene(s) with questions: scene0001_00"]
+    assert problems[2:] == ["split train: missing frames for 1 scene(s) with questions: scene0001_00",
+                            "frames_manifest.json: scene scene0001_00 is listed but has no frames row"]
 
 
 def test_schema_mismatch_is_reported(hand_build):
@@ -305,7 +306,9 @@ def test_bad_frames_rows_are_reported(hand_build):
         "data/frames/validation-00000-of-00001.parquet: scene scene0100_00: 4 images but 4 frame indices and 2 timestamps",
         "data/frames/validation-00000-of-00001.parquet: scene scene0100_00: frame(s) [1] are not JPEG images",
     ]
-    assert _replaced_shard(problems[2], path, out) and len(problems) == 3
+    assert _replaced_shard(problems[2], path, out)
+    assert problems[3:] == ["frames_manifest.json: scene scene0100_00: timestamps_s differ from its frames row",
+                            "frames_manifest.json: scene scene0100_00: frame checksums differ from the stored frames"]
 
 
 def test_card_and_declaration_problems(hand_build):

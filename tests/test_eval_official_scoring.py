@@ -1,4 +1,6 @@
-"""Edge cases of VSI-Bench's official scoring, each expected score worked out by hand from its formulas.
+"""Edge cases of VSI-Bench's original (thinking-in-space) scoring rule, each expected score worked out by
+hand from its formulas. (The lmms-eval rule is checked against lmms-eval's own code in
+tests/test_eval_lmms_parity.py.)
 
 Choice: first word = ``text.split(" ")[0].rstrip(".").strip()``, case-insensitive equality with the letter.
 Number: ``float()`` of that word; score = mean over theta in np.linspace(0.5, 0.95, 10) of
@@ -61,7 +63,7 @@ CASES = [
 
 @pytest.mark.parametrize(("question_type", "truth", "prediction", "mode", "expected"), CASES)
 def test_official_scoring_edge_cases(question_type, truth, prediction, mode, expected):
-    _, score = score_prediction(question_type, truth, prediction, mode)
+    _, score = score_prediction(question_type, truth, prediction, mode, "thinking-in-space")
     assert score == pytest.approx(expected, abs=1e-12)
 
 

@@ -36,6 +36,9 @@ class RecordingHub:
         recorded = []
         for op in operations:
             if type(op).__name__ == "CommitOperationAdd":
+                if isinstance(op.path_or_fileobj, bytes):  # a file rendered for the push (a frameless card)
+                    recorded.append(("add", op.path_in_repo, op.path_or_fileobj))
+                    continue
                 with open(op.path_or_fileobj, "rb") as handle:
                     recorded.append(("add", op.path_in_repo, handle.read()))
             else:
@@ -53,7 +56,7 @@ class RecordingHub:
 
 def _local_tree(out):
     """Files a push must upload: card, report, facts, shards (not previews, not temporaries)."""
-    files = {"README.md", "build_report.json"}
+    files = {"README.md", "build_report.json", "frames_manifest.json"}
     files |= {p.relative_to(out).as_posix() for p in (out / "facts").glob("*.json")}
     files |= {p.relative_to(out).as_posix() for p in (out / "data").rglob("*.parquet")}
     return files
@@ -79,7 +82,8 @@ def test_push_sequence_and_content(hand_build):
     operations = commit["operations"]
     adds = [op for op in operations if op[0] == "add"]
     assert adds[0][1] == "README.md" and adds[1][1] == "build_report.json"  # the card first, then the data
-    assert all(op[1].startswith(("facts/", "data/")) for op in adds[2:])
+    assert adds[2][1] == "frames_manifest.json"
+    assert all(op[1].startswith(("facts/", "data/")) for op in adds[3:])
     first_data = next(i for i, op in enumerate(adds) if op[1].startswith("data/"))
     assert all(op[1].startswith("data/") for op in adds[first_data:])
     assert {op[1] for op in adds} == _local_tree(out)
@@ -95,7 +99,7 @@ def test_push_sequence_and_content(hand_build):
 def test_public_push_without_branch(hand_build):
     out, _ = hand_build
     client = RecordingHub()
-    hub.push(out, "me/vsi100k-public", private=False, client=client)
+    hub.push(out, "me/vsi100k-public", private=False, client=client, redistribution_rights=True)
     assert [c[0] for c in client.calls] == ["create_repo", "list_repo_files", "create_commit", "create_tag"]
     assert client.calls[0][2]["private"] is False
     assert client.calls[2][2]["revision"] is None
@@ -117,7 +121,7 @@ def test_dry_run_writes_the_exact_tree(hand_build, tmp_path):
     (out / "preview").mkdir()
     (out / "preview" / "x.html").write_text("local only")
     dest = tmp_path / "dry"
-    plan = hub.dry_run(out, dest, "me/vsi100k-test", private=False, revision="v2")
+    plan = hub.dry_run(out, dest, "me/vsi100k-test", private=False, revision="v2", redistribution_rights=True)
     written = {p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()}
     assert written == _local_tree(out) == {rel for rel, _ in plan.files}
     for rel in written:
@@ -163,7 +167,8 @@ def test_cli_push_never_prints_the_token(hand_build, monkeypatch):
     client = RecordingHub()
     monkeypatch.setattr(hub, "default_client", lambda: client)
     runner = CliRunner()
-    result = runner.invoke(app, ["push", str(out), "--repo-id", "me/vsi100k-cli", "--public", "--revision", "dev"])
+    result = runner.invoke(app, ["push", str(out), "--repo-id", "me/vsi100k-cli", "--public", "--revision", "dev",
+                                 "--have-redistribution-rights"])
     assert result.exit_code == 0, result.output
     assert secret not in result.output
     assert f"pushed {len(_local_tree(out))} files to me/vsi100k-cli (branch dev)" in result.output
@@ -187,7 +192,8 @@ def test_cli_dry_run_and_refusal(hand_build, tmp_path, monkeypatch):
     assert f"dry run: {len(_local_tree(out))} files written to {dest} (nothing uploaded)" in text
     assert f"would push to me/vsi100k (private): vsi100k {__version__}: 12 questions from 3 scenes" in text
     assert {p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()} == _local_tree(out)
-    default = runner.invoke(app, ["push", str(out), "--repo-id", "me/vsi100k", "--dry-run", "--public"])
+    default = runner.invoke(app, ["push", str(out), "--repo-id", "me/vsi100k", "--dry-run", "--public",
+                                  "--have-redistribution-rights"])
     assert default.exit_code == 0 and (out.parent / "out.push-dry-run" / "README.md").is_file()
     (out / "data/frames/train-00000-of-00001.parquet").unlink()
     refused = runner.invoke(app, ["push", str(out), "--repo-id", "me/vsi100k", "--dry-run", "--dry-run-dir", str(tmp_path / "t2")])

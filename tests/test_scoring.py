@@ -11,7 +11,8 @@ from vsi100k.evaluate.report import print_summary, read_predictions, write_predi
 from vsi100k.evaluate.scoring import score_prediction, summarize, task_of
 
 # A VSI-Bench-like question table with one predictions file in the think mode (the <answer> body is
-# scored; untagged text is scored whole), scored by hand below with the official rule ("<=").
+# scored; untagged text is scored whole), scored by hand below with the thinking-in-space rule ("<=",
+# float() of the first word); q04 is the one answer the lmms-eval rule reads differently (150 -> 1.0).
 QUESTIONS = [
     # id, question_type, ground_truth, prediction
     ("q01", "object_counting", "4", "4"),  # 1.0
@@ -45,7 +46,7 @@ EXPECTED_OVERALL = (0.8 + 1.0 + 0.0 + 0.1 + 0.5 + 0.5 + 1.0 + 0.5) / 8  # 0.55
 def scored_records(predictions: dict[str, str | None]) -> list[dict]:
     records = []
     for qid, qtype, truth, _ in QUESTIONS:
-        answer, score = score_prediction(qtype, truth, predictions.get(qid), "think")
+        answer, score = score_prediction(qtype, truth, predictions.get(qid), "think", "thinking-in-space")
         records.append(
             {
                 "id": qid,

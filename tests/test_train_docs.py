@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tiny_build import write_tiny_vsibench
+from tiny_build import write_tiny_vsibench_today
 from tiny_model import save_tiny_qwen2_vl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +57,7 @@ def test_doc_commands_run_as_written(tmp_path):
     model = save_tiny_qwen2_vl(tmp_path / "model")
     result, _ = run_demo(5, out_dir=tmp_path / "demo", cache_dir=tmp_path / "cache", progress=False,
                          stream_frames=16, frames=FramesConfig(n_frames=4, max_width=64, max_height=48))
-    vsibench = write_tiny_vsibench(tmp_path / "VSI-Bench", n_video_frames=4)
+    vsibench = write_tiny_vsibench_today(tmp_path / "VSI-Bench", n_video_frames=4)  # the Hub repo as laid out today
     substitutions = {
         "/models/Qwen2-VL-2B-Instruct": str(model),
         "./vsi100k-data": str(result.out_dir),

@@ -402,7 +402,7 @@ def test_eval_tiny_model_on_generated_validation_split(grpo_run, build_dir, demo
     )
     assert result["run"]["benchmark"] == "generated" and result["run"]["split"] == "validation"
     assert result["count"] == question_count(demo_build.report, "validation") > 0
-    assert "vsi100k validation (vanilla)" in console.export_text()
+    assert "vsi100k validation (vanilla; scoring: lmms-eval 0.7.3)" in console.export_text()
     # the tasks scored are those the build report counts in the validation split, in the paper's order
     by_type = demo_build.report["questions"]["by_type"]
     present = {task_of(question_type) for question_type, counts in by_type.items() if counts.get("validation")}
@@ -424,10 +424,12 @@ def test_eval_predictions_file_on_vsibench_layout_by_hand(tmp_path):
     preds.write_text("\n".join(json.dumps({"id": i, "prediction": p}) for i, p in enumerate(answers)) + "\n")
     console = Console(record=True, width=200)
     result = evaluate(
-        EvalConfig(data=str(vsibench_dir), output_dir=tmp_path / "out", predictions=preds, sources=("scannet",)),
+        EvalConfig(data=str(vsibench_dir), output_dir=tmp_path / "out", predictions=preds, sources=("scannet",),
+                   scoring="thinking-in-space"),
         console=console,
     )
-    # counting 1.0; distance 2.2 vs 2.1: err 0.0476 -> 1.0; size: no number -> 0; room 27 vs 20.5: err 0.317 -> 0.4
+    # the original rule: counting 1.0; distance 2.2 vs 2.1: err 0.0476 -> 1.0; size: "about 150" has no number
+    # first -> 0 (the lmms-eval rule reads 150 -> 1.0); room 27 vs 20.5: err 0.317 -> 0.4
     # rel. distance 1; direction easy 1, medium 0, hard 1 -> 2/3; route 1; appearance C vs B -> 0
     expected = {
         "object_counting": 1.0,
@@ -603,10 +605,10 @@ def test_vsibench_loader_errors(vsibench_dir, tmp_path):
     )
 
     with pytest.raises(
-        FileNotFoundError, match=r"no VSI-Bench test parquet \(test-\*\.parquet\) at the top of this folder"
+        FileNotFoundError, match=r"no VSI-Bench questions at the top of this folder \(test\.jsonl, test-\*\.parquet"
     ):
         resolve_root(tmp_path)
-    with pytest.raises(FileNotFoundError, match="no VSI-Bench test parquet"):
+    with pytest.raises(FileNotFoundError, match=r"no full VSI-Bench question file \(test\.jsonl or test-\*\.parquet\)"):
         load_vsibench_questions(tmp_path)
     with pytest.raises(ValueError, match=r"unknown VSI-Bench source\(s\) scannetpp; valid: arkitscenes, scannet"):
         load_vsibench_questions(vsibench_dir, sources=("scannetpp",))
@@ -662,7 +664,7 @@ def test_vsibench_from_a_hub_id_downloads_lazily(tmp_path, monkeypatch):
                      sources=("scannet",))
     data = load_eval_data(cfg, need_frames=True)
     assert calls == [
-        ("nyu-visionx/VSI-Bench", ("*.parquet", "README.md")),  # the questions first
+        ("nyu-visionx/VSI-Bench", ("*.parquet", "*.jsonl", "README.md", "pruned_ids.txt")),  # the questions first
         ("nyu-visionx/VSI-Bench", ("scannet.zip", "scannet/*")),  # then only the videos of the asked source
     ]
     assert len(data.questions) == 10 and set(data.questions["dataset"]) == {"scannet"}

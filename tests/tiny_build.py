@@ -126,3 +126,58 @@ def write_tiny_vsibench(out: Path, n_video_frames: int = 12, seed: int = 0) -> P
         video.unlink()
     (out / "scannet").rmdir()
     return out
+
+
+# The ids VSI-Bench-Debiased drops from the tiny folder (its "pruned" subset): ten of twenty, spread over
+# both scenes and across number and choice types.
+TINY_PRUNED_IDS = (0, 2, 4, 6, 8, 11, 13, 15, 17, 19)
+TINY_CARD = """---
+license: apache-2.0
+configs:
+  - config_name: full
+    data_files:
+      - split: test
+        path: "test.jsonl"
+    default: true
+  - config_name: debiased
+    data_files:
+      - split: test
+        path: "test_debiased.parquet"
+  - config_name: pruned
+    data_files:
+      - split: test
+        path: "test_pruned.parquet"
+---
+
+# VSI-Bench (tiny test copy)
+"""
+
+
+def write_tiny_vsibench_today(out: Path, n_video_frames: int = 2, seed: int = 0, card: bool = True) -> Path:
+    """VSI-Bench's repo as laid out today: ``test.jsonl`` (every question), ``test_debiased.parquet`` and
+    ``test_pruned.parquet`` (with a boolean ``pruned`` column), ``pruned_ids.txt``, the card's ``configs:``
+    (full / debiased / pruned; left out with ``card=False``) and the videos as in `write_tiny_vsibench`."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    out = Path(out)
+    write_tiny_vsibench(out, n_video_frames=n_video_frames, seed=seed)
+    old = out / "test-00000-of-00001.parquet"
+    table = pq.read_table(old)
+    old.unlink()
+    rows = table.to_pylist()
+    pruned = set(TINY_PRUNED_IDS)
+    with (out / "test.jsonl").open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row) + "\n")
+    flags = [row["id"] in pruned for row in rows]
+    import pyarrow as pa
+
+    flagged = table.append_column("pruned", pa.array(flags))
+    pq.write_table(flagged.filter(pa.array([not f for f in flags])), out / "test_debiased.parquet")
+    pq.write_table(flagged.filter(pa.array(flags)), out / "test_pruned.parquet")
+    (out / "pruned_ids.txt").write_text("".join(f"{i}\n" for i in TINY_PRUNED_IDS), encoding="utf-8")
+    if card:
+        (out / "README.md").write_text(TINY_CARD, encoding="utf-8")
+    return out

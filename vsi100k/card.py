@@ -89,8 +89,9 @@ def dataset_configs(question_counts: dict[str, dict[str, int]], frame_counts: di
     return configs
 
 
-def front_matter(report: dict) -> dict:
-    """The YAML front matter (DatasetCardData-style fields plus `configs`) of a build's card."""
+def front_matter(report: dict, *, frames_included: bool = True) -> dict:
+    """The YAML front matter (DatasetCardData-style fields plus `configs`) of a build's card.
+    frames_included: False for a release without images (no `frames` config is declared)."""
     question_counts = report["questions"]["by_type"]
     total = sum(sum(c.values()) for c in question_counts.values())
     sources = sources_of(report)
@@ -102,12 +103,37 @@ def front_matter(report: dict) -> dict:
         "size_categories": [size_category(total)],
         "source_datasets": [SOURCE_TERMS[name].hub_name for name in sources],
         "tags": ["spatial-reasoning", "3d", *sources, "vsi-bench"],
-        "configs": dataset_configs(question_counts, report["frames"]["by_split"]),
+        "configs": dataset_configs(question_counts, report["frames"]["by_split"] if frames_included else {}),
     }
 
 
-def render_card(report: dict, template: str | None = None) -> str:
-    """The README.md text of a build. report: the build report (as in build_report.json)."""
+def release_note(report: dict, *, frames_included: bool = True, repo_id: str | None = None) -> str:
+    """The card's first lines when the folder is not a plain build ("" for one).
+
+    frames_included=False: a release without images; says so and gives the one command that rebuilds
+    the frames from the user's own scans (`repo_id`: the release's Hub id). A partial rehydration
+    (report key `scenes_not_rehydrated`) names the scans whose frames could not be rebuilt."""
+    if not frames_included:
+        target = repo_id or "<repo_id or release folder>"
+        return (
+            "**Frames are not included in this release.** It holds the questions and a frames manifest "
+            "(`frames_manifest.json`) naming exactly which frames of which scans they refer to, not the scans' "
+            "images. Rebuild the identical frames from your own copy of the scans with:\n\n"
+            f"```bash\nvsi100k rehydrate {target} --scenes /path/to/your/scans --out ./{PRETTY_NAME}-data\n```\n\n"
+        )
+    missing = report.get("scenes_not_rehydrated") or []
+    if missing:
+        shown = ", ".join(f"`{s}`" for s in missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")
+        return (f"**Partial rehydration:** the frames of {len(missing)} scan(s) could not be rebuilt from the local "
+                f"scans ({shown}; reasons in `build_report.json`, key `rehydration`); their questions have no frames "
+                "row.\n\n")
+    return ""
+
+
+def render_card(report: dict, template: str | None = None, *, frames_included: bool = True,
+                repo_id: str | None = None) -> str:
+    """The README.md text of a build. report: the build report (as in build_report.json).
+    frames_included / repo_id: see `release_note` (a release without images)."""
     import yaml
 
     if template is None:
@@ -115,7 +141,9 @@ def render_card(report: dict, template: str | None = None) -> str:
     settings = report["settings"]
     sources = sources_of(report)
     values = {
-        "front_matter": yaml.safe_dump(front_matter(report), sort_keys=False, allow_unicode=True).rstrip("\n"),
+        "front_matter": yaml.safe_dump(front_matter(report, frames_included=frames_included), sort_keys=False,
+                                       allow_unicode=True).rstrip("\n"),
+        "release_note": release_note(report, frames_included=frames_included, repo_id=repo_id),
         "pretty_name": PRETTY_NAME,
         "version": report["vsi100k_version"],
         "build_id": report["build_id"],
@@ -244,8 +272,9 @@ def priors_table(priors: dict[str, dict]) -> str:
     for question_type in sorted(priors):
         p = priors[question_type]
         if p["kind"] == "choice":
-            words = ", ".join(f"{w} {100 * v:.1f}%" for w, v in p["word_shares"].items())
-            letters = ", ".join(f"{l} {100 * v:.1f}%" for l, v in p["letter_shares"].items())
+            # by share, then name: the same text from the report in memory and from build_report.json
+            words = ", ".join(f"{w} {100 * v:.1f}%" for w, v in sorted(p["word_shares"].items(), key=lambda kv: (-kv[1], kv[0])))
+            letters = ", ".join(f"{l} {100 * v:.1f}%" for l, v in sorted(p["letter_shares"].items()))
             rows.append(f"| {question_type} | {p['questions']} | {words} | {letters} | "
                         f"{100 * p['blind_baseline']:.1f}% ({p['blind_predictor']}) | {100 * p['chance']:.1f}% |")
         else:

@@ -7,11 +7,13 @@ import typer
 
 from vsi100k.cli.build_cmd import build
 from vsi100k.cli.eval_cmd import eval_command
+from vsi100k.cli.export_lmms_cmd import export_lmms_eval
 from vsi100k.cli.facts_cmd import facts
 from vsi100k.cli.frames_cmd import frames
 from vsi100k.cli.preview_cmd import preview
 from vsi100k.cli.push_cmd import push
 from vsi100k.cli.questions_cmd import questions
+from vsi100k.cli.rehydrate_cmd import rehydrate
 from vsi100k.cli.synth_cmd import synth
 from vsi100k.cli.train_cmd import train
 
@@ -25,7 +27,8 @@ app = typer.Typer(
 )
 
 for name, command in (("synth", synth), ("facts", facts), ("frames", frames), ("questions", questions),
-                      ("build", build), ("push", push), ("preview", preview), ("train", train), ("eval", eval_command)):
+                      ("build", build), ("push", push), ("rehydrate", rehydrate), ("preview", preview), ("train", train),
+                      ("eval", eval_command), ("export-lmms-eval", export_lmms_eval)):
     app.command(name)(command)
 
 

@@ -26,8 +26,8 @@ def eval_command(
             exists=True,
             dir_okay=False,
             help="JSONL of {id, prediction} to score instead of a model. Choice questions are answered with the "
-            "option's letter ('B', 'B.' or 'B. sofa'), number questions with a number ('2.5'); only the first "
-            "word counts, as in VSI-Bench. With --prompt-mode think/observe the <answer> body is scored.",
+            "option's letter ('B', 'B.' or 'B. sofa': the first word counts), number questions with a number "
+            "('2.5', read as --scoring says). With --prompt-mode think/observe the <answer> body is scored.",
         ),
     ] = None,
     allow_missing: Annotated[
@@ -35,6 +35,16 @@ def eval_command(
         typer.Option("--allow-missing", help="Score questions absent from --predictions as 0 instead of failing."),
     ] = False,
     benchmark: Annotated[str, typer.Option(help="auto | vsibench | generated (layout of --data).")] = "auto",
+    subset: Annotated[
+        str, typer.Option(help="VSI-Bench config: full | debiased (VSI-Bench-Debiased) | pruned.")
+    ] = "full",
+    scoring: Annotated[
+        str,
+        typer.Option(
+            help="lmms-eval (current lmms-eval vsibench: first number anywhere, words included) | "
+            "thinking-in-space (the original rule: float() of the first word)."
+        ),
+    ] = "lmms-eval",
     split: Annotated[
         Optional[str], typer.Option(help="Split (default: test for VSI-Bench, validation for a build).")
     ] = None,
@@ -69,6 +79,8 @@ def eval_command(
 
       vsi100k eval --data ./VSI-Bench --predictions preds.jsonl -o eval/file
 
+      vsi100k eval --data nyu-visionx/VSI-Bench --subset debiased --model runs/grpo -o eval/debiased
+
     Exit codes: 0 scored; 1 the predictions file leaves questions unanswered (see --allow-missing);
     2 bad settings, data or environment (missing extra, model folder, GPU).
     """
@@ -82,6 +94,8 @@ def eval_command(
             model=model,
             predictions=predictions,
             benchmark=benchmark,
+            subset=subset,
+            scoring=scoring,
             split=split,
             sources=tuple(source),
             question_types=tuple(question_type),
@@ -108,4 +122,7 @@ def eval_command(
     except (Vsi100kError, ValueError, FileNotFoundError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from None
-    typer.echo(f"overall {summary['overall_percent']:.2f} on {summary['count']} questions; outputs in {cfg.output_dir}")
+    typer.echo(
+        f"overall {summary['overall_percent']:.2f} on {summary['count']} questions "
+        f"(scoring: {summary['scoring']['follows']}); outputs in {cfg.output_dir}"
+    )

@@ -20,6 +20,12 @@ def push(
     dry_run_dir: Annotated[
         Optional[Path], typer.Option(file_okay=False, help="Where --dry-run writes (default: <OUT_DIR>.push-dry-run).")
     ] = None,
+    without_frames: Annotated[bool, typer.Option(
+        "--without-frames", help="Upload the questions, the card and the frames manifest, not the images; users "
+                                 "rebuild the frames from their own scans with `vsi100k rehydrate`.")] = False,
+    have_redistribution_rights: Annotated[bool, typer.Option(
+        "--have-redistribution-rights", help="State that you may publish the frames of every source in the build "
+                                             "(a --public push of ScanNet or ScanNet++ frames is refused otherwise).")] = False,
 ) -> None:
     """Publish a validated build on the Hugging Face Hub (or write the upload tree with --dry-run).
 
@@ -32,18 +38,23 @@ def push(
       vsi100k push ./vsi100k-data --repo-id my-org/vsi100k --private
 
       vsi100k push ./vsi100k-data --repo-id my-org/vsi100k --revision v2 --dry-run
+
+      vsi100k push ./vsi100k-data --repo-id my-org/vsi100k --public --without-frames
     """
     from vsi100k import hub
 
     try:
         if dry_run:
             dest = dry_run_dir or out_dir.with_name(out_dir.name + ".push-dry-run")
-            plan = hub.dry_run(out_dir, dest, repo_id, private=private, revision=revision)
-            typer.echo(f"dry run: {len(plan.files)} files written to {dest} (nothing uploaded)")
+            plan = hub.dry_run(out_dir, dest, repo_id, private=private, revision=revision, without_frames=without_frames,
+                               redistribution_rights=have_redistribution_rights)
+            typer.echo(f"dry run: {len(plan.files)} files written to {dest} (nothing uploaded"
+                       + ("; frames left out, manifest included)" if without_frames else ")"))
             typer.echo(f"would push to {repo_id} ({'private' if private else 'public'}"
                        + (f", branch {revision}" if revision else "") + f"): {plan.commit_message}; tag {plan.tag}")
             return
-        result = hub.push(out_dir, repo_id, private=private, revision=revision)
+        result = hub.push(out_dir, repo_id, private=private, revision=revision, without_frames=without_frames,
+                          redistribution_rights=have_redistribution_rights)
     except LIBRARY_ERRORS as error:
         fail(error)
     typer.echo(f"pushed {len(result.plan.files)} files to {repo_id}"

@@ -11,7 +11,9 @@ Checked, in full (nothing is sampled):
   a question type's shards hold only that type;
 - every question's scene has a frames row in the same split, except the scenes the report lists
   under `scenes_without_frames` (scans without a colour stream); every frames row holds JPEG images
-  consistent with its indices, timestamps, width and height.
+  consistent with its indices, timestamps, width and height;
+- the frames manifest, when there is one (`vsi100k.dataset.manifest`): well formed, and listing
+  exactly the frames rows with their values and checksums.
 Reads files only; changes nothing.
 """
 
@@ -139,6 +141,8 @@ def validate_output(out_dir: Path, expected_report: Mapping | None = None) -> li
         if repeated:
             problems.append(f"split {split}: {len(repeated)} question id(s) appear more than once, e.g. {repeated[0]}")
     without_frames = set(report.get("scenes_without_frames", []) or []) if report is not None else set()
+    if report is not None:  # a partial `vsi100k rehydrate`: scans whose frames could not be rebuilt
+        without_frames |= set(report.get("scenes_not_rehydrated", []) or [])
     for split, scenes in sorted(question_scenes.items()):
         missing = sorted(scenes - frame_scenes.get(split, set()) - without_frames)
         if missing:
@@ -149,6 +153,9 @@ def validate_output(out_dir: Path, expected_report: Mapping | None = None) -> li
         for path in sorted(data_dir.rglob("*.parquet")):
             if path not in declared:
                 problems.append(f"{path.relative_to(out_dir).as_posix()}: shard not declared by any config in {CARD_FILE}")
+    from vsi100k.dataset.manifest import manifest_problems
+
+    problems += manifest_problems(out_dir, without_frames)
     return problems
 
 

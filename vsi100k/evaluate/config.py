@@ -6,9 +6,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from vsi100k.errors import ConfigError
-from vsi100k.metrics import PROMPT_MODES
+from vsi100k.evaluate.vsibench import VSIBENCH_SUBSETS
+from vsi100k.metrics import DEFAULT_SCORING, PROMPT_MODES, SCORING_RULES
 
 BENCHMARKS = ("auto", "vsibench", "generated")
+SUBSETS = VSIBENCH_SUBSETS  # VSI-Bench's configs (VSI-Bench-Debiased = "debiased")
 EVAL_BACKENDS = ("auto", "transformers", "vllm")
 # VSI-Bench's generation budget answers directly; reasoning modes need room for the thinking.
 DEFAULT_MAX_NEW_TOKENS = {"vanilla": 16, "think": 1024, "observe": 1024}
@@ -24,6 +26,9 @@ class EvalConfig:
     ``predictions`` (a JSONL of ``id``/``prediction``) is given.
     split: the split to score (default: "test" for VSI-Bench, "validation" for a vsi100k build, whose
     ScanNet test scenes have no annotations). config: the build's question config ("all").
+    subset: VSI-Bench's config: full, debiased (VSI-Bench-Debiased) or pruned; a build has only "full".
+    scoring: the rule numbers are read by, "lmms-eval" (default) or "thinking-in-space"
+    (see `vsi100k.metrics`).
     sources: VSI-Bench ``dataset`` values to keep (e.g. scannet); empty = all.
     question_types: keep only these types; empty = all. limit: first N questions (after filters).
     cpu: answer on the CPU even when a GPU is present.
@@ -40,6 +45,8 @@ class EvalConfig:
     benchmark: str = "auto"
     split: str | None = None
     config: str = "all"
+    subset: str = "full"
+    scoring: str = DEFAULT_SCORING
     sources: tuple[str, ...] = ()
     question_types: tuple[str, ...] = ()
     limit: int | None = None
@@ -62,6 +69,10 @@ class EvalConfig:
             )
         if self.benchmark not in BENCHMARKS:
             raise ConfigError(f"benchmark={self.benchmark!r}: choose one of {', '.join(BENCHMARKS)}")
+        if self.subset not in SUBSETS:
+            raise ConfigError(f"subset={self.subset!r}: choose one of {', '.join(SUBSETS)}")
+        if self.scoring not in SCORING_RULES:
+            raise ConfigError(f"scoring={self.scoring!r}: choose one of {', '.join(SCORING_RULES)}")
         if self.prompt_mode not in PROMPT_MODES:
             raise ConfigError(f"prompt_mode={self.prompt_mode!r}: choose one of {', '.join(PROMPT_MODES)}")
         if self.num_frames < 1:

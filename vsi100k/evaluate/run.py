@@ -27,7 +27,7 @@ from vsi100k.evaluate.report import (
     write_predictions,
     write_summary,
 )
-from vsi100k.evaluate.scoring import NUMBER_TYPES, score_prediction, summarize, task_of
+from vsi100k.evaluate.scoring import NUMBER_TYPES, score_prediction, scoring_label, summarize, task_of
 from vsi100k.prompts import build_prompt
 
 BUILD_MARKER = "data/questions/"
@@ -81,7 +81,7 @@ def video_key(row: dict) -> str:
 
 def detect_benchmark(data: str, revision: str | None = None) -> str:
     """ "vsibench" or "generated" for a local folder or a Hub dataset id, from its layout."""
-    from vsi100k.evaluate.vsibench import PARQUET_PATTERNS, hub_repo_files, is_vsibench_layout
+    from vsi100k.evaluate.vsibench import hub_repo_files, is_vsibench_file, is_vsibench_layout
 
     path = Path(data)
     if path.exists():
@@ -90,12 +90,13 @@ def detect_benchmark(data: str, revision: str | None = None) -> str:
         if is_vsibench_layout(path):
             return "vsibench"
         raise FileNotFoundError(
-            f"{path}: neither a vsi100k build (data/questions/) nor VSI-Bench's layout (test-*.parquet at the top)"
+            f"{path}: neither a vsi100k build (data/questions/) nor VSI-Bench's layout "
+            "(test.jsonl, test-*.parquet or test_debiased.parquet at the top)"
         )
     files = hub_repo_files(data, revision)
     if any(f.startswith(BUILD_MARKER) for f in files):
         return "generated"
-    if any(Path(f).match(pattern) and "/" not in f for f in files for pattern in PARQUET_PATTERNS):
+    if any(is_vsibench_file(f) for f in files):
         return "vsibench"
     raise FileNotFoundError(f"{data}: the Hub repo is neither a vsi100k build nor laid out as VSI-Bench")
 
@@ -110,7 +111,7 @@ def load_eval_data(cfg: EvalConfig, need_frames: bool) -> EvalData:
         if split != "test":
             raise ValueError(f"VSI-Bench has only the 'test' split, not {split!r}")
         root = resolve_root(cfg.data, cfg.revision)
-        questions = _filter(load_vsibench_questions(root, cfg.sources), cfg)
+        questions = _filter(load_vsibench_questions(root, cfg.sources, cfg.subset), cfg)
         videos = VideoFrames(root, cfg.num_frames)
         if need_frames:
             ensure_videos(root, sorted(set(questions["dataset"])), cfg.data, cfg.revision)
@@ -120,6 +121,10 @@ def load_eval_data(cfg: EvalConfig, need_frames: bool) -> EvalData:
     from vsi100k.train.data import pick_frames
 
     split = cfg.split or "validation"
+    if cfg.subset != "full":
+        raise ValueError(
+            f"--subset {cfg.subset} picks a VSI-Bench config; {cfg.data} is a vsi100k build: choose its part with --split"
+        )
     if cfg.sources:
         raise ValueError("--source filters VSI-Bench's dataset column; a vsi100k build is ScanNet only")
     questions = _filter(load_questions(cfg.data, config=cfg.config, split=split), cfg)
@@ -140,6 +145,13 @@ def _filter(questions, cfg: EvalConfig):
     if len(questions) == 0:
         raise ValueError(f"{cfg.data}: no questions left to evaluate (split, --question-type or --limit filters)")
     return questions
+
+
+def table_name(benchmark: str, split: str, subset: str) -> str:
+    """What the table is about: "VSI-Bench full", "VSI-Bench-Debiased", "VSI-Bench pruned" or "vsi100k validation"."""
+    if benchmark != "vsibench":
+        return f"vsi100k {split}"
+    return "VSI-Bench-Debiased" if subset == "debiased" else f"VSI-Bench {subset}"
 
 
 def answer_kind_of(row: dict) -> str:
@@ -217,7 +229,9 @@ def evaluate(cfg: EvalConfig, console=None) -> dict:
         prediction = predictions.get(qid)
         if prediction is None:
             missing_ids.append(qid)
-        answer, score = score_prediction(row["question_type"], row["ground_truth"], prediction, cfg.prompt_mode)
+        answer, score = score_prediction(
+            row["question_type"], row["ground_truth"], prediction, cfg.prompt_mode, cfg.scoring
+        )
         records.append(
             {
                 "id": qid,
@@ -228,7 +242,7 @@ def evaluate(cfg: EvalConfig, console=None) -> dict:
                 "score": score,
             }
         )
-    summary = summarize(records)
+    summary = summarize(records, cfg.scoring)
     missing_by_task: dict[str, int] = {}
     for record in records:
         if record["prediction"] is None:
@@ -240,13 +254,14 @@ def evaluate(cfg: EvalConfig, console=None) -> dict:
         **cfg.to_dict(),
         "benchmark": data.benchmark,
         "split": data.split,
+        "subset": cfg.subset if data.benchmark == "vsibench" else None,
         "missing_predictions": len(missing_ids),
         "missing_prediction_ids": missing_ids,
         "unknown_predictions": len(unknown),
         "unknown_prediction_ids": unknown,
     }
     payload = write_summary(output_dir / SUMMARY_FILE, summary, run)
-    title = f"{'VSI-Bench' if data.benchmark == 'vsibench' else 'vsi100k ' + data.split} ({cfg.prompt_mode})"
+    title = f"{table_name(data.benchmark, data.split, cfg.subset)} ({cfg.prompt_mode}; scoring: {scoring_label(cfg.scoring)})"
     print_summary(summary, title=title, console=console, missing=missing_by_task)
     if unknown:
         console.print(

@@ -1,4 +1,5 @@
-"""Write a dataset folder from the build cache alone, in scan order: facts, shards, report, card.
+"""Write a dataset folder from the build cache alone, in scan order: facts, shards, report, card,
+frames manifest.
 
 Because only cached results are read, an interrupted build resumes to the same bytes and the
 executor that computed them does not matter. Once every scan's questions are known, the build-wide
@@ -76,6 +77,7 @@ def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSum
     from vsi100k.card import write_card
     from vsi100k.dataset.rows import frame_row
     from vsi100k.dataset.write import write_dataset
+    from vsi100k.pipeline.frames_manifest import write_build_manifest
 
     cache = BuildCache(cfg.cache_root)
     entries, failed = collect(cfg, jobs, summaries)
@@ -129,6 +131,7 @@ def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSum
     )
     write_report(target, report)
     write_card(target, report)
+    write_build_manifest(cfg, jobs, target, report["build_id"])
     return report
 
 

@@ -5,8 +5,9 @@ generation batch and logs each function under ``rewards/<__name__>/mean``. Compl
 conversations (``[{"role": "assistant", "content": text}]``) or plain strings; the dataset columns
 ``target`` and ``target_kind`` come from `vsi100k.train.data`.
 
-Consistency with the evaluator: the accuracy reward is `vsi100k.metrics.accuracy_reward`, the same
-function `vsi100k.evaluate.scoring` scores with. Deliberate differences, all opt-in: the open question
+Consistency with the evaluator: the accuracy reward is `vsi100k.metrics.accuracy_reward`, which reads
+numbers and letters with the same scoring rule (`vsi100k.metrics.SCORING_RULES`, "lmms-eval" by
+default) and the same functions `vsi100k.evaluate.scoring` scores with. Deliberate differences, all opt-in: the open question
 form judges choice answers by the whole word (VSI-Bench asks for letters), ``numeric="linear"`` gives
 a smoother number reward than mean relative accuracy, and think/observe modes add a format reward.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from vsi100k.metrics import accuracy_reward, format_reward
+from vsi100k.metrics import DEFAULT_SCORING, accuracy_reward, format_reward, number_of
 
 
 def completion_text(completion: Any) -> str:
@@ -31,18 +32,22 @@ def completion_text(completion: Any) -> str:
     return ""
 
 
-def make_accuracy_reward(mode: str, numeric: str = "mra") -> Callable[..., list[float]]:
+def make_accuracy_reward(
+    mode: str, numeric: str = "mra", scoring: str = DEFAULT_SCORING
+) -> Callable[..., list[float]]:
     """TRL reward: `vsi100k.metrics.accuracy_reward` of each completion against its row's target.
 
-    Uses the evaluator's rule for the prompt mode, so with ``numeric="mra"`` and the vsibench question
-    form a rollout earns exactly the score `vsi100k eval` would give the same text.
+    Uses the evaluator's rule for the prompt mode and the ``scoring`` rule, so with ``numeric="mra"``
+    and the vsibench question form a rollout earns exactly the score `vsi100k eval --scoring <rule>`
+    would give the same text.
     """
+    number_of("", scoring)  # an unknown rule fails when the trainer starts, not in the first batch
 
     def accuracy(
         completions: Sequence[Any], target: Sequence[str], target_kind: Sequence[str], **_: Any
     ) -> list[float]:
         return [
-            accuracy_reward(completion_text(c), t, k, mode, numeric)
+            accuracy_reward(completion_text(c), t, k, mode, numeric, scoring)
             for c, t, k in zip(completions, target, target_kind, strict=True)
         ]
 
@@ -59,9 +64,12 @@ def make_format_reward(mode: str) -> Callable[..., list[float]]:
     return format
 
 
-def reward_functions(mode: str, numeric: str = "mra", format_weight: float = 1.0) -> tuple[list, list[float]]:
-    """(reward functions, weights) for a prompt mode: accuracy, plus format in think/observe modes."""
-    funcs = [make_accuracy_reward(mode, numeric)]
+def reward_functions(
+    mode: str, numeric: str = "mra", format_weight: float = 1.0, scoring: str = DEFAULT_SCORING
+) -> tuple[list, list[float]]:
+    """(reward functions, weights) for a prompt mode: accuracy (numbers read by ``scoring``), plus
+    format in think/observe modes."""
+    funcs = [make_accuracy_reward(mode, numeric, scoring)]
     weights = [1.0]
     if mode != "vanilla" and format_weight > 0:
         funcs.append(make_format_reward(mode))
