@@ -81,6 +81,20 @@ def parquet_writer_options(schema) -> dict:
     }
 
 
+def write_table(table, path: Path) -> Path:
+    """Write one arrow table to `path` as parquet with `parquet_writer_options` (temporary name, then
+    rename): for parquet files written outside the dataset's shards, e.g. an exported task."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    tmp = path.with_name(path.name + TMP_SUFFIX)
+    with _writing(tmp):
+        with pq.ParquetWriter(tmp, table.schema, **parquet_writer_options(table.schema)) as writer:
+            writer.write_table(table)
+        os.replace(tmp, path)
+    return path
+
+
 QUESTION_LIMITS = ShardLimits(max_rows=1_000_000, max_bytes=256 * 2**20, row_group_rows=10_000)
 FRAME_LIMITS = ShardLimits(max_rows=100_000, max_bytes=256 * 2**20, row_group_rows=4)
 
