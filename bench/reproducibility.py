@@ -252,7 +252,9 @@ def main() -> None:
         seconds = run_builds(pythons[kind], args.work / "runs" / run, one_cpu, args.scenes, args.frames, args.reuse,
                              extra_env)
         files[run] = output_files(args.work / "runs" / run)
-        print(f"run {run}: {len(files[run])} files" + (f" in {seconds:.0f} s" if seconds else " (reused)") + f" (CPUs: {'1 (taskset -c 0)' if one_cpu else os.cpu_count()}"
+        cpus = "1 (taskset -c 0)" if one_cpu else os.cpu_count()
+        print(f"run {run}: {len(files[run])} files" + (f" in {seconds:.0f} s" if seconds else " (reused)")
+              + f" (CPUs: {cpus}"
               + "".join(f", {k}={v}" for k, v in extra_env.items()) + ")",
               flush=True)
     others = runs[1:]

@@ -10,7 +10,8 @@ by pyarrow's defaults, which change between versions: dictionary encoding only f
 repeated string columns, no column statistics or page index, fixed page and batch sizes. Only the
 footer's `created_by` (pyarrow's version, which pyarrow does not let a writer set) and the
 encodings a pyarrow release chooses inside those settings still tie the bytes to the installed
-pyarrow: bytes are promised under the lock file, values under every pyarrow the package allows. A failing write (disk full, read-only folder) raises `OutputError` naming the shard.
+pyarrow: bytes are promised under the lock file, values under every pyarrow the package allows.
+A failing write (disk full, read-only folder) raises `OutputError` naming the shard.
 """
 
 from __future__ import annotations

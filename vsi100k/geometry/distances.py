@@ -58,7 +58,8 @@ def box_surface_grid(box: Box, step_m: float = DEFAULT_GRID_STEP_M) -> np.ndarra
     grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
     index = np.stack(np.meshgrid(*[np.arange(n) for n in counts], indexing="ij"), axis=-1).reshape(-1, 3)
     on_boundary = ((index == 0) | (index == counts - 1)).any(axis=1)
-    return transform(grid[on_boundary], np.asarray(box.rotation, dtype=np.float64).T) + np.asarray(box.center, dtype=np.float64)
+    rotation, center = np.asarray(box.rotation, dtype=np.float64), np.asarray(box.center, dtype=np.float64)
+    return transform(grid[on_boundary], rotation.T) + center
 
 
 class _GridBoxes:
