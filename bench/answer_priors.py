@@ -1,4 +1,14 @@
-"""Benchmark: answer priors and definition-ambiguity drops on noisy synthetic scans.
+"""Benchmark: answer priors under both mixes, and definition-ambiguity drops on noisy synthetic scans.
+
+Part 1 (both mixes, as a user runs them): --clean-scans clean synthetic scans (`vsi100k synth
+--scenes 80 --seed 4242 --no-render`), their facts (`vsi100k facts`), then `vsi100k questions`
+with `--mix vsibench` and with the default mix (`vsi100k.pipeline.from_facts.build_questions`,
+splits from the scans' split lists, every build-wide pass). Prints per choice type: questions, the
+most frequent answer word's share against chance (+5 points allowed, per `vsi100k.tasks.answer_cap`),
+the letters, the blind baseline (best answer-only predictor) and what the answer-word pass dropped,
+and the splits reported as too small to balance.
+
+Part 2 (every question the scans can give):
 
 Writes N scan-profile synthetic scans (`vsi100k.synth`, `scan_profile(render=False)`: non-box
 objects, scan noise, holes; no frames, so appearance order is not generated), extracts their facts
@@ -13,7 +23,8 @@ chance, and, per type, the candidates dropped as "definition_ambiguous" next to 
 Number types get the blind baseline of answering the per-type median (mean relative accuracy).
 
     python bench/answer_priors.py [--scans 30] [--seed 7] [--cap 1000] [--rel-sets 16] [--scans-dir DIR]
-                                  [--min-categories 10]
+                                  [--min-categories 10] [--clean-scans 80] [--clean-seed 4242]
+                                  [--mixes vsibench,vsi100k]
 
 --scans-dir reuses (or writes into) a folder of synthetic scans instead of a temporary one (its scans
 are used as they are, whatever --min-categories says). --min-categories (default 10) draws rooms
@@ -34,7 +45,7 @@ from pathlib import Path
 
 from vsi100k.dataset.rows import question_rows
 from vsi100k.pipeline.report import ambiguity_stats, answer_priors
-from vsi100k.tasks.answer_cap import SKIP_REASON as CAP_REASON
+from vsi100k.tasks.answer_cap import CAP_MARGIN, SKIP_REASON as CAP_REASON
 from vsi100k.tasks.build_passes import build_wide_passes
 from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.generate import generate_questions
@@ -76,6 +87,51 @@ def priors(facts_list: list, cap: float, seed: int = 0, rel_sets: int = 16) -> t
     return answer_priors(rows), ambiguity_stats(skipped, kept), len(rows), skipped
 
 
+def mix_reports(scans_dir: Path, work: Path, n_scans: int, seed: int, mixes: list[str]) -> dict[str, tuple[dict, list]]:
+    """mix -> (questions report, question records) of `vsi100k questions --mix MIX` over the facts of
+    n clean synthetic scans (written into scans_dir when absent)."""
+    from vsi100k.pipeline.config import BuildConfig
+    from vsi100k.pipeline.from_facts import build_questions
+    from vsi100k.pipeline.run import run_stage
+    from vsi100k.scannet import find_scenes
+    from vsi100k.sources import scene_rooms, split_lists
+    from vsi100k.synth.writer import generate_scenes
+    from vsi100k.tasks.io import question_to_record
+    from vsi100k.tasks.leakage import SplitGuard
+
+    scans_dir.mkdir(parents=True, exist_ok=True)
+    if len(find_scenes(scans_dir)) < n_scans:
+        generate_scenes(scans_dir, n_scans, seed, render=False)
+    facts_out = work / "facts-run"
+    run_stage(BuildConfig(scenes_dir=scans_dir, out_dir=facts_out, cache_dir=work / "cache"), "facts", progress=False)
+    guard = SplitGuard(split_lists(scans_dir), scene_rooms=scene_rooms(scans_dir))
+    out = {}
+    for mix in mixes:
+        result = build_questions(facts_out / "facts", QuestionConfig(mix=mix), guard=guard)
+        out[mix] = (result.report, [question_to_record(q) for q in result.questions])
+    return out
+
+
+def print_mix(mix: str, report: dict, records: list) -> None:
+    stats = answer_priors(records)
+    print(f"\n--mix {mix}: {len(records)} questions; choice types (most frequent word vs chance + 5 pts, letters, "
+          "blind baseline, dropped by the answer-word pass)")
+    for question_type, s in stats.items():
+        if s["kind"] != "choice":
+            continue
+        top_word, top_share = max(s["word_shares"].items(), key=lambda item: (item[1], item[0]))
+        letters = " ".join(f"{l} {100 * v:.1f}" for l, v in s["letter_shares"].items())
+        words = report["answer_words"].get(question_type, {})
+        small = [f"{split} ({w['questions']})" for split, w in words.items() if w["status"] == "too_small"]
+        ok = "ok" if top_share <= s["chance"] + CAP_MARGIN + 1e-9 else ("n<40" if s["questions"] < 40 else "OVER")
+        print(f"- {question_type:28s} {s['questions']:4d} q  top {top_word!r} {_pct(top_share)} vs chance "
+              f"{_pct(s['chance'])} [{ok}]  letters {letters}  blind {_pct(s['blind_baseline'])} "
+              f"({s['blind_predictor']})  dropped {report['skips_per_type'].get(question_type, {}).get(CAP_REASON, 0)}"
+              + (f"  too small to balance: {', '.join(small)}" if small else ""))
+    print("  number types, blind MRA of the per-type median: "
+          + ", ".join(f"{t} {s['blind_baseline']:.3f}" for t, s in stats.items() if s["kind"] == "number"))
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:5.1f}%"
 
@@ -89,7 +145,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scans-dir", type=Path, default=None)
     parser.add_argument("--min-categories", type=int, default=10,
                         help="rooms with at least this many categories (0: the scan profile's own rooms)")
+    parser.add_argument("--clean-scans", type=int, default=80, help="clean synthetic scans of part 1 (0: skip it)")
+    parser.add_argument("--clean-seed", type=int, default=4242)
+    parser.add_argument("--mixes", default="vsibench,vsi100k")
     args = parser.parse_args(argv)
+    if args.clean_scans:
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            reports = mix_reports(Path(tmp) / "clean", Path(tmp), args.clean_scans, args.clean_seed,
+                                  args.mixes.split(","))
+            print(f"part 1: {args.clean_scans} clean synthetic scans (seed {args.clean_seed}), "
+                  f"{time.perf_counter() - t0:.0f} s")
+            for mix, (report, records) in reports.items():
+                print_mix(mix, report, records)
+        print("\npart 2:")
     with tempfile.TemporaryDirectory() as tmp:
         scans_dir = args.scans_dir or Path(tmp) / "scans"
         t0 = time.perf_counter()

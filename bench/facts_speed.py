@@ -1,19 +1,26 @@
-"""Facts extraction time per scene against the time to read the scene's PLY (the floor).
+"""Facts extraction time per scene, per phase, before and after the speed-ups, against reading the PLY.
 
 Writes synthetic ScanNet-format scans of about 100k vertices and 40 box-shaped objects (floor,
 walls and objects sampled on their surfaces, about two triangles per vertex like ScanNet meshes),
-then times per scene: `read_ply` of the mesh, `load_scene` (mesh + segs + aggregation + txt),
-`extract_facts` with the default methods, and the parts of it. Prints figures and ratios.
+then measures per scene, in CPU seconds of this process (`time.process_time`, best of --repeats;
+the machine is shared, so wall time would measure the neighbours): `read_ply`, `load_scene`,
+`extract_facts` with the default methods, and each phase of it. "before" runs the earlier
+closest-point search (kept in tests/facts_parity_support.py), "after" today's; the two alternate
+within each repeat, and their facts are compared value by value (1e-6 m / 1e-6 relative).
+The other phases are unchanged code and are timed once. One experiment is printed too: Open3D's
+minimal box fed only the convex-hull vertices (faster? same values?).
 
     python bench/facts_speed.py                 # 5 scenes, 100k vertices, 40 objects
     python bench/facts_speed.py --scenes 3 --vertices 200000 --objects 60
-    python bench/facts_speed.py --synth         # the project's synthetic rooms (vsi100k.synth) instead
+    python bench/facts_speed.py --synth         # the project's scan-profile synthetic scans instead
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -73,35 +80,90 @@ def build_scene(directory: Path, scene_id: str, n_vertices: int, n_objects: int,
     )
 
 
-def best_of(repeats: int, fn) -> tuple[float, object]:
+def cpu_best(repeats: int, fn) -> tuple[float, object]:
+    """Least CPU seconds of this process over `repeats` runs of fn, and fn's last result."""
     best, result = float("inf"), None
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         result = fn()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best, result
 
 
-def parts_breakdown(scene, cfg: FactsConfig, repeats: int) -> dict[str, float]:
-    """Seconds of the parts of extract_facts (same work, timed separately)."""
-    out = {}
-    out["align+group"], (vertices, members) = best_of(repeats, lambda: (
-        scene.aligned_vertices(), group_vertices(scene.seg_indices, [o.segments for o in scene.objects])))
+def interleaved(repeats: int, before, after) -> tuple[float, float, object, object]:
+    """CPU seconds (least of `repeats`) of before and after, run alternately, and their results."""
+    times: dict[str, list[float]] = {"before": [], "after": []}
+    results = {}
+    for _ in range(repeats):
+        for name, fn in (("before", before), ("after", after)):
+            start = time.process_time()
+            results[name] = fn()
+            times[name].append(time.process_time() - start)
+    return min(times["before"]), min(times["after"]), results["before"], results["after"]
+
+
+def largest_difference(new, old) -> float:
+    """Largest difference between two facts JSON trees, relative for values above 1 (inf when the
+    structure differs)."""
+    if isinstance(old, dict):
+        if not isinstance(new, dict) or sorted(new) != sorted(old):
+            return float("inf")
+        return max((largest_difference(new[k], old[k]) for k in old), default=0.0)
+    if isinstance(old, list):
+        if not isinstance(new, list) or len(new) != len(old):
+            return float("inf")
+        return max((largest_difference(a, b) for a, b in zip(new, old)), default=0.0)
+    if isinstance(old, (int, float)) and not isinstance(old, bool):
+        return abs(new - old) / max(1.0, abs(old))
+    return 0.0 if new == old else float("inf")
+
+
+def box_difference(a, b) -> float:
+    return max(float(np.abs(np.asarray(x) - np.asarray(y)).max())
+               for x, y in ((a.center, b.center), (a.extent, b.extent), (a.rotation, b.rotation)))
+
+
+def phases(scene, cfg: FactsConfig, repeats: int, earlier_closest) -> dict[str, tuple[float, float]]:
+    """Phase -> (CPU seconds before, after) of the parts of extract_facts (same work, timed separately)."""
+    from scipy.spatial import ConvexHull
+
+    from vsi100k.geometry.overlap import overlap_matrix
+
+    out: dict[str, tuple[float, float]] = {}
+    vertices = scene.aligned_vertices()
+    members = group_vertices(scene.seg_indices, [o.segments for o in scene.objects])
     point_sets = [vertices[m] for m in members if len(m)]
     for method in ("axis_aligned", "gravity_aligned", "oriented"):
-        out[f"box:{method}"], _ = best_of(repeats, lambda m=method: [box_geometry.box_from_points(p, m) for p in point_sets])
-    out["box:oriented (numpy)"], _ = best_of(
-        repeats, lambda: [box_geometry.minimal_oriented_box(p, "numpy") for p in point_sets])
-    oriented = [box_geometry.box_from_points(p, "oriented") for p in point_sets[1:]]
-    out["dist:box_grid"], _ = best_of(repeats, lambda: distance_geometry.box_grid_distances(oriented, cfg.grid_step_m))
-    out["dist:closest_points"], _ = best_of(repeats, lambda: distance_geometry.closest_points_distances(point_sets[1:]))
-    out["dist:centers"], _ = best_of(repeats, lambda: distance_geometry.center_distances(oriented))
+        seconds, _ = cpu_best(repeats, lambda m=method: [box_geometry.box_from_points(p, m) for p in point_sets])
+        out[f"box:{method}"] = (seconds, seconds)
+    seconds, _ = cpu_best(repeats, lambda: [box_geometry.minimal_oriented_box(p, "numpy") for p in point_sets])
+    out["box:oriented, numpy engine"] = (seconds, seconds)
+    oriented = [box_geometry.box_from_points(p, "oriented") for p in point_sets]
+    gravity = [box_geometry.gravity_aligned_box(p) for p in point_sets]
+    seconds, _ = cpu_best(repeats, lambda: distance_geometry.box_grid_distances(oriented, cfg.grid_step_m))
+    out["dist:box_grid"] = (seconds, seconds)
+    before, after, old, new = interleaved(repeats, lambda: earlier_closest(point_sets),
+                                          lambda: distance_geometry.closest_points_distances(point_sets, gravity))
+    if not np.array_equal(old, new):
+        raise SystemExit(f"{scene.scene_id}: closest-point distances differ by {np.abs(old - new).max():.3g} m")
+    out["dist:closest_points"] = (before, after)
+    seconds, _ = cpu_best(repeats, lambda: overlap_matrix(point_sets, gravity))
+    out["overlap rule"] = (seconds, seconds)
 
     def room():
-        pick = np.random.default_rng(0).choice(len(vertices), size=min(10_000, len(vertices)), replace=False)
+        pick = np.random.default_rng(cfg.room_sample_seed).choice(
+            len(vertices), size=min(cfg.room_sample_count, len(vertices)), replace=False)
         return alpha_shape(vertices[pick, :2], cfg.room_alpha)
 
-    out["room (alpha shape)"], _ = best_of(repeats, room)
+    seconds, _ = cpu_best(repeats, room)
+    out["room (alpha shape)"] = (seconds, seconds)
+
+    def hull_fed():
+        return [box_geometry.minimal_oriented_box(p[ConvexHull(p).vertices]) for p in point_sets]
+
+    seconds, boxes = cpu_best(repeats, hull_fed)
+    out["experiment: Open3D fed hull vertices"] = (out["box:oriented"][0], seconds)
+    out["experiment: its largest box difference (m)"] = (0.0, max(box_difference(a, b) for a, b in zip(boxes, oriented)))
     return out
 
 
@@ -110,19 +172,20 @@ def main() -> None:
     parser.add_argument("--scenes", type=int, default=5)
     parser.add_argument("--vertices", type=int, default=100_000)
     parser.add_argument("--objects", type=int, default=40)
-    parser.add_argument("--repeats", type=int, default=3, help="best of this many runs per timing")
+    parser.add_argument("--repeats", type=int, default=3, help="least CPU time of this many runs per timing")
     parser.add_argument("--out", type=Path, default=Path("bench/out/facts_speed"))
-    parser.add_argument("--synth", action="store_true", help="time vsi100k.synth rooms (80-140k vertices, ~17 objects)")
+    parser.add_argument("--synth", action="store_true", help="time scan-profile synthetic scans (vsi100k.synth)")
     args = parser.parse_args()
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from facts_parity_support import earlier_closest_points_distances
+
     cfg = FactsConfig()
-    fast_cfg = FactsConfig(oriented_engine="numpy")
-    rows = []
-    parts_all: dict[str, list[float]] = {}
     if args.synth:
         from vsi100k.synth import generate_scenes
+        from vsi100k.synth.writer import scan_profile
 
-        directories = generate_scenes(args.out / "synth", args.scenes, seed=0, render=False)
+        directories = generate_scenes(args.out / "synth", args.scenes, seed=0, config=scan_profile(render=False))
     else:
         directories = []
         for k in range(args.scenes):
@@ -130,36 +193,47 @@ def main() -> None:
             if not directory.exists():
                 build_scene(directory, directory.name, args.vertices, args.objects, seed=k)
             directories.append(directory)
+    rows = []
+    parts_all: dict[str, list[tuple[float, float]]] = {}
+    box_geometry.minimal_oriented_box(np.random.default_rng(0).normal(size=(50, 3)))  # import Open3D once, untimed
     for directory in directories:
         scene_id = directory.name
         mesh = directory / f"{scene_id}_vh_clean_2.ply"
         read_ply(mesh, scene_id)  # warm the page cache
-        ply_s, _ = best_of(args.repeats, lambda: read_ply(mesh, scene_id))
-        load_s, scene = best_of(args.repeats, lambda: load_scene(directory))
-        facts_s, facts = best_of(args.repeats, lambda: extract_facts(scene, cfg))
-        fast_s, _ = best_of(args.repeats, lambda: extract_facts(scene, fast_cfg))
-        for name, seconds in parts_breakdown(scene, cfg, args.repeats).items():
-            parts_all.setdefault(name, []).append(seconds)
-        rows.append((scene_id, len(scene.vertices), len(facts.objects), len(facts.distances_m), ply_s, load_s, facts_s,
-                     fast_s))
-        print(f"{scene_id}: {len(scene.vertices):,} vertices, {len(facts.objects)} objects, "
-              f"{len(facts.distances_m)} pairs | read_ply {ply_s * 1e3:6.1f} ms | load_scene {load_s * 1e3:6.1f} ms | "
-              f"facts {facts_s * 1e3:7.1f} ms ({facts_s / ply_s:6.1f}x read_ply) | "
-              f"facts, numpy oriented engine {fast_s * 1e3:6.1f} ms ({fast_s / ply_s:5.1f}x)")
-    ply = statistics.median(r[4] for r in rows)
-    load = statistics.median(r[5] for r in rows)
-    facts = statistics.median(r[6] for r in rows)
-    fast = statistics.median(r[7] for r in rows)
+        ply_s, _ = cpu_best(args.repeats, lambda: read_ply(mesh, scene_id))
+        load_s, scene = cpu_best(args.repeats, lambda: load_scene(directory))
+
+        def earlier_facts():
+            swapped = distance_geometry.closest_points_distances
+            distance_geometry.closest_points_distances = lambda sets, boxes=None: earlier_closest_points_distances(sets)
+            try:
+                return extract_facts(scene, cfg)
+            finally:
+                distance_geometry.closest_points_distances = swapped
+
+        before_s, after_s, old, new = interleaved(args.repeats, earlier_facts, lambda: extract_facts(scene, cfg))
+        difference = largest_difference(new.to_json(), old.to_json())
+        for name, pair in phases(scene, cfg, args.repeats, earlier_closest_points_distances).items():
+            parts_all.setdefault(name, []).append(pair)
+        rows.append((ply_s, load_s, before_s, after_s, difference))
+        print(f"{scene_id}: {len(scene.vertices):,} vertices, {len(new.objects)} objects, {len(new.distances_m)} pairs | "
+              f"read_ply {ply_s * 1e3:6.1f} ms | load_scene {load_s * 1e3:6.1f} ms | facts before {before_s * 1e3:7.1f} ms, "
+              f"after {after_s * 1e3:7.1f} ms | largest value difference {difference:.2g}")
+    ply, load, before, after = (statistics.median(r[k] for r in rows) for k in range(4))
     print()
-    print(f"median per scene: read_ply {ply * 1e3:.1f} ms, load_scene {load * 1e3:.1f} ms, "
-          f"extract_facts defaults (Open3D oriented boxes, box_grid distances) {facts * 1e3:.1f} ms, "
-          f"with the numpy oriented engine {fast * 1e3:.1f} ms")
-    print(f"RATIO facts / read_ply = {facts / ply:.2f}x (target <= 3x); facts / load_scene = {facts / load:.2f}x")
-    print(f"RATIO facts (numpy oriented engine) / read_ply = {fast / ply:.2f}x; / load_scene = {fast / load:.2f}x")
-    print("parts (median ms; extract_facts computes all three boxes and one distance method):")
-    for name, values in parts_all.items():
-        median = statistics.median(values)
-        print(f"  {name:22s} {median * 1e3:8.1f} ms  ({median / ply:5.2f}x read_ply)")
+    print("CPU seconds of this process, least of the repeats, median over scenes "
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end)")
+    print(f"median per scene: read_ply {ply * 1e3:.1f} ms, load_scene {load * 1e3:.1f} ms, extract_facts defaults "
+          f"(Open3D oriented boxes, box_grid distances) before {before * 1e3:.1f} ms, after {after * 1e3:.1f} ms "
+          f"({before / after:.2f}x); largest value difference {max(r[4] for r in rows):.2g} (declared precision 1e-6)")
+    print(f"RATIO facts after / read_ply = {after / ply:.1f}x; / load_scene = {after / load:.2f}x")
+    print(f"{'phase (median ms)':44s} {'before':>9s} {'after':>9s}")
+    for name, pairs in parts_all.items():
+        b, a = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+        if name.endswith("(m)"):
+            print(f"  {name:42s} {'':9s} {max(p[1] for p in pairs):9.2g}")
+        else:
+            print(f"  {name:42s} {b * 1e3:9.1f} {a * 1e3:9.1f}{'' if b == a else f'   ({b / a:.2f}x)'}")
 
 
 if __name__ == "__main__":

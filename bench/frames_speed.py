@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from vsi100k.frames import FramesConfig
+from vsi100k.scannet import SensReader
 from vsi100k.frames.sens_frames import sample_sens
 from vsi100k.frames.visibility import compute_visibility
 from vsi100k.pipeline.config import BuildConfig
@@ -163,7 +164,7 @@ def main(argv=None) -> int:
         size = scene.sens_path.stat().st_size
         opened = []
         t0 = time.perf_counter()
-        frames = sample_sens(scene.sens_path, scene_id, cfg, opener=lambda p: opened.append(CountingFile(p)) or opened[-1])
+        frames = sample_sens(scene.sens_path, scene_id, cfg, open_sens=SensReader, opener=lambda p: opened.append(CountingFile(p)) or opened[-1])
         sample_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         vis = compute_visibility(scene, frames, cfg)

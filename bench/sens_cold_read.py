@@ -64,6 +64,7 @@ def main() -> None:
 
     from vsi100k.frames.config import FramesConfig
     from vsi100k.frames.sens_frames import sample_sens, unbuffered_open
+    from vsi100k.scannet import SensReader
 
     folder = build_scan(args.out, "scene0000_00", args.frames, seed=0)
     sens = next(folder.glob("*.sens"))
@@ -74,7 +75,7 @@ def main() -> None:
         for name, opener in (("advised (random)", unbuffered_open), ("default read-ahead", plain_open)):
             evict(sens)
             before = resident_bytes(sens)
-            sample_sens(sens, "scene0000_00", cfg, opener=opener)
+            sample_sens(sens, "scene0000_00", cfg, open_sens=SensReader, opener=opener)
             shares[name].append((resident_bytes(sens) - before) / size)
     print(f".sens: {size / 2**20:.0f} MiB, {args.frames} frames; sampled {args.n_frames}")
     for name, values in shares.items():

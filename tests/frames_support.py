@@ -98,3 +98,11 @@ class CountingFile:
 
 def mean_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def sample_sens(path, scene_id, cfg, **options):
+    """`vsi100k.frames.sens_frames.sample_sens` with ScanNet's `SensReader` (what the ScanNet source supplies)."""
+    from vsi100k.frames.sens_frames import sample_sens as sample
+    from vsi100k.scannet import SensReader
+
+    return sample(path, scene_id, cfg, open_sens=SensReader, **options)

@@ -1,5 +1,6 @@
-"""The build-wide answer-share cap (vsi100k.tasks.answer_cap): route planning answers never exceed
-chance + 5 points in a split, by dropping as few questions as the rule allows, reproducibly."""
+"""The build-wide answer-word pass (vsi100k.tasks.answer_cap): the answers of closed-answer types
+(route planning, the direction levels) never exceed chance + 5 points in a split or in the build, by
+dropping as few questions as the rule allows, reproducibly; splits too small to balance are reported."""
 
 from __future__ import annotations
 
@@ -41,8 +42,11 @@ def test_route_answers_are_capped_at_chance_plus_five_points_per_split():
     assert train_routes == {"Turn Right, Turn Left": 1, "Turn Left, Turn Right": 1, "Turn Back, Turn Left": 1,
                             "Turn Left, Turn Left": 1}
     assert max(train_routes.values()) / sum(train_routes.values()) <= 0.25 + CAP_MARGIN
-    assert dropped == {"route_planning": 16}
-    assert len(records) - 1 in kept and len(records) - 2 in kept  # other types and the validation split untouched
+    # the lone validation question is too small a split to balance alone; the whole build's balance
+    # needs it gone: with it, "Turn Right, Turn Left" would be 2 of 5 = 40% of the build's routes
+    assert dropped == {"route_planning": 17}
+    assert len(records) - 2 not in kept
+    assert len(records) - 1 in kept  # other types untouched
     assert kept == sorted(kept)
 
 

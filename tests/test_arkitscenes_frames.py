@@ -155,12 +155,12 @@ def test_a_png_whose_size_differs_from_its_pincam_is_named(scan, tmp_path):
 def test_missing_pose_file_stops_sampling_with_its_name(scan, tmp_path):
     import shutil
 
-    from vsi100k.frames.sources import StreamLocation, sample_scene_frames
+    from vsi100k.frames.sources import locate_stream, sample_scene_frames
     from vsi100k.frames.cache import frames_key
 
     folder = Path(shutil.copytree(scan["dir"], tmp_path / VID))
     (folder / f"{VID}_frames" / "lowres_wide.traj").unlink()
-    frames_key(StreamLocation.of_scan(folder), FramesConfig())  # the key needs no traj; sampling names it
+    frames_key(locate_stream(folder), FramesConfig())  # the key needs no traj; sampling names it
     with pytest.raises(SceneError, match=rf"^{VID}: lowres_wide\.traj: missing pose file"):
         sample_scene_frames(replace(scan["scene"], directory=folder), FramesConfig(n_frames=4))
 
@@ -203,25 +203,25 @@ def test_visibility_and_appearance_order_agree_with_the_render(scan):
 
 # ---- stream location and cache keys ----
 def test_stream_location_and_files_of_an_image_folder(scan):
-    from vsi100k.frames.sources import StreamLocation, image_folder, stream_files
+    from vsi100k.frames.sources import locate_stream, stream_of
 
-    stream = StreamLocation.of_scan(scan["dir"])
+    stream = locate_stream(scan["dir"])
     frames_dir = scan["dir"] / f"{VID}_frames"
-    assert stream == StreamLocation(VID, scan["dir"], None, None, None, frames_dir) and stream.has_stream
-    assert image_folder(stream) == image_folder(scan["scene"]) == frames_dir
-    expected = [frames_dir / "lowres_wide.traj", frames_dir / "lowres_wide_intrinsics", frames_dir / "lowres_wide"]
-    assert stream_files(stream) == stream_files(scan["scene"]) == expected
+    assert (stream.scene_id, stream.kind, stream.path, stream.orientation) == (VID, "images", frames_dir, "from_poses")
+    expected = (frames_dir / "lowres_wide.traj", frames_dir / "lowres_wide_intrinsics", frames_dir / "lowres_wide")
+    assert stream.inputs == stream_of(scan["scene"]).inputs == expected  # no metadata.csv beside this video
+    assert stream.stated_rotation() is None
 
 
 def test_an_arkitscenes_scan_without_frames_has_no_stream(scan, tmp_path):
-    from vsi100k.frames.sources import StreamLocation, sample_scene_frames
+    from vsi100k.frames.sources import locate_stream, sample_scene_frames
 
     folder = tmp_path / VID
     folder.mkdir()
     (folder / f"{VID}_3dod_mesh.ply").write_bytes((scan["dir"] / f"{VID}_3dod_mesh.ply").read_bytes())
-    assert not StreamLocation.of_scan(folder).has_stream
-    with pytest.raises(SceneError, match=rf"^{VID}: {VID}: no \.sens or \.mp4 colour stream to sample frames from "
-                                         r"\(nor a lowres_wide image folder\)$"):
+    assert locate_stream(folder) is None
+    with pytest.raises(SceneError, match=rf"^{VID}: {VID}: no colour stream to sample frames from \(no \.sens or "
+                                         r"video, nor a lowres_wide image folder\)$"):
         sample_scene_frames(replace(scan["scene"], directory=folder), FramesConfig())
 
 
@@ -229,13 +229,13 @@ def test_frames_key_follows_the_listing_and_the_traj(scan, tmp_path):
     import shutil
 
     from vsi100k.frames.cache import frames_key
-    from vsi100k.frames.sources import StreamLocation
+    from vsi100k.frames.sources import locate_stream
 
     folder = Path(shutil.copytree(scan["dir"], tmp_path / VID))
     cfg = FramesConfig()
 
     def key():
-        return frames_key(StreamLocation.of_scan(folder), cfg)
+        return frames_key(locate_stream(folder), cfg)
 
     first = key()
     assert key() == first
@@ -248,7 +248,9 @@ def test_frames_key_follows_the_listing_and_the_traj(scan, tmp_path):
     traj = frames_dir / "lowres_wide.traj"
     traj.write_text(traj.read_text() + "\n")
     assert key() not in (first, with_extra)
-    assert frames_key(StreamLocation.of_scan(folder), FramesConfig(n_frames=16)) != key()
+    assert frames_key(locate_stream(folder), FramesConfig(n_frames=16)) != key()
+    (tmp_path / "metadata.csv").write_text(f"video_id,sky_direction\n{VID},Up\n")  # the csv beside the video
+    assert key() not in (first, with_extra)
 
 
 def test_scannet_stream_keys_are_unchanged(tmp_path):
@@ -256,14 +258,13 @@ def test_scannet_stream_keys_are_unchanged(tmp_path):
     import json
 
     from vsi100k.frames.cache import CACHE_FORMAT, file_fingerprint, frames_key
-    from vsi100k.frames.sources import StreamLocation, stream_files
+    from vsi100k.frames.sources import locate_stream
     from vsi100k.synth import generate_scenes
 
     folder = generate_scenes(tmp_path, 1, seed=2, n_frames=4)[0]
-    stream = StreamLocation.of_scan(folder)
+    stream = locate_stream(folder)
     sens = folder / f"{folder.name}.sens"
-    assert stream == StreamLocation(folder.name, folder, sens, None) and stream.frames_dir is None
-    assert stream_files(stream) == [sens]
+    assert (stream.kind, stream.path, stream.inputs, stream.orientation) == ("sens", sens, (sens,), "as_stored")
     cfg = FramesConfig()
     # the key as it was computed before image folders existed
     payload = {"format": CACHE_FORMAT, "inputs": [file_fingerprint(sens)], "settings": cfg.sampling_settings()}

@@ -97,6 +97,30 @@ def test_every_question_has_its_scenes_frames_and_they_decode(demo, hf_cache):
                 assert max(image.size) <= 640
 
 
+def test_workers_decode_the_frames_and_validation_matches_their_digests(demo, monkeypatch):
+    """Each worker decodes its scan's frames and records their sha256; the build's validation then
+    decodes none of them again, yet every shard's bytes are matched to a checked image."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from vsi100k.dataset import validate
+
+    root, result, _ = demo
+    results = [json.loads(path.read_text()) for path in _results(root / "cache")]
+    checked = {r["scene_id"]: r["frames"] for r in results if r.get("frames")}
+    assert len(checked) == DEMO_SCENES
+    for path in sorted((root / "out" / "data" / "frames").glob("*.parquet")):
+        for row in pq.read_table(path).to_pylist():
+            digests = [validate.jpeg_digest(image["bytes"]) for image in row["frames"]]
+            assert digests == checked[row["scene_name"]]["jpeg_sha256"]
+    decoded = []
+    monkeypatch.setattr(validate, "_jpeg_problem", lambda *args: decoded.append(1))
+    assert validate.validate_output(root / "out", checked_frames=checked) == []
+    assert decoded == []
+    assert validate.validate_output(root / "out") == [] and len(decoded) == DEMO_SCENES * DEMO_FRAMES
+
+
 def _question_splits(report) -> set[str]:
     return {split for counts in report["questions"]["by_type"].values() for split in counts}
 

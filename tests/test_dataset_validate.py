@@ -208,3 +208,47 @@ def test_unreadable_card_yaml(small):
 def test_frames_of_the_stored_scenes(small):
     assert pq.read_table(small / FRAMES_TRAIN)["scene_name"].to_pylist() == ["scene0000_00", "scene0001_00"]
     assert len(pq.read_table(small / FRAMES_TRAIN)["frames"][0].as_py()) == N_FRAMES
+
+
+def test_frames_checked_on_the_workers_are_matched_by_digest_not_decoded_again(small, monkeypatch):
+    from vsi100k.dataset import validate
+
+    rows = pq.read_table(small / FRAMES_TRAIN).to_pylist()
+    checked = {}
+    for row in rows:
+        digests, problems = validate.check_jpegs([f["bytes"] for f in row["frames"]], row["width"], row["height"])
+        assert problems == [] and len(digests) == len(row["frames"])
+        checked[row["scene_name"]] = {"width": row["width"], "height": row["height"], "jpeg_sha256": digests}
+    decoded = []
+    real = validate._jpeg_problem
+    monkeypatch.setattr(validate, "_jpeg_problem", lambda data, w, h: decoded.append(len(data)) or real(data, w, h))
+    assert validate_output(small, checked_frames=checked) == []
+    assert len(decoded) == N_FRAMES  # only the validation split's scene, which no worker checked
+    # Bytes that differ from the checked ones, or a row whose size differs, are decoded (and fail) as before.
+    good = rows[0]["frames"][1]["bytes"]
+    rows[0]["frames"][1]["bytes"] = good[:200] + bytes(len(good) - 200)
+    _rewrite(small / FRAMES_TRAIN, rows, frame_features())
+    decoded.clear()
+    problems = [p for p in validate_output(small, checked_frames=checked) if p.startswith(FRAMES_TRAIN)]
+    assert problems[0].startswith(f"{FRAMES_TRAIN}: column frames: scene scene0000_00: frame(s) 1 (")
+    assert not [p for p in problems[1:] if "scene" in p]  # the rest: the rewritten shard's size
+    assert len(decoded) == 1 + N_FRAMES  # the changed frame, and the validation split's scene (not checked)
+    checked["scene0001_00"] = {**checked["scene0001_00"], "width": 32}
+    decoded.clear()
+    validate_output(small, checked_frames=checked)
+    assert len(decoded) == 1 + 2 * N_FRAMES
+
+
+def test_check_jpegs_names_each_bad_frame():
+    from PIL import Image
+
+    from vsi100k.dataset.validate import check_jpegs, jpeg_digest
+
+    good = hand_jpegs(0)[0]
+    buffer = io.BytesIO()
+    Image.fromarray(np.zeros((24, 32, 3), np.uint8)).save(buffer, format="JPEG")
+    digests, problems = check_jpegs([good, b"not a jpeg", good[:200] + bytes(len(good) - 200), buffer.getvalue()], 64, 48)
+    assert digests[0] == jpeg_digest(good) and len(digests) == 4
+    assert problems[0] == "frame 1 is not a JPEG image"
+    assert problems[1].startswith("frame 2 cannot be decoded (")
+    assert problems[2] == "frame 3 is 32x24, expected 64x48"

@@ -14,7 +14,7 @@ from vsi100k.errors import SceneError
 from vsi100k.frames import frames_and_visibility
 from vsi100k.frames.cache import frames_key, visibility_key
 from vsi100k.frames.config import FramesConfig
-from vsi100k.frames.sources import StreamLocation
+from vsi100k.frames.sources import locate_stream
 from vsi100k.pipeline.cache import BuildCache
 from vsi100k.pipeline.config import BuildConfig
 from vsi100k.pipeline.plan import plan_jobs
@@ -125,7 +125,7 @@ def test_keys_follow_files_and_settings(tmp_path):
     cfg = FramesConfig(n_frames=5)
     key = frames_key(scene, cfg)
     vkey = visibility_key(scene, cfg)
-    location = StreamLocation.of_scan(scene.directory)  # what planning uses: no mesh read
+    location = locate_stream(scene.directory)  # what planning uses: no mesh read
     assert (frames_key(location, cfg), visibility_key(location, cfg)) == (key, vkey)
     assert frames_key(scene, FramesConfig(n_frames=6)) != key
     assert frames_key(scene, FramesConfig(n_frames=5, visibility_downscale=8)) == key
@@ -244,7 +244,7 @@ def test_scan_without_stream(tmp_path):
     scene = write_scan(tmp_path / "scans", "scene0307_00")
     scene.sens_path.unlink()
     scene = load_scene(scene.directory)
-    with pytest.raises(SceneError, match=r"^scene0307_00: scene0307_00: no \.sens or \.mp4 colour stream"):
+    with pytest.raises(SceneError, match=r"^scene0307_00: scene0307_00: no colour stream to sample frames from \(no \.sens or video"):
         frames_and_visibility(scene, FramesConfig())
     cfg = build_config(tmp_path)
     (job,) = plan_jobs(cfg)
@@ -263,4 +263,4 @@ def test_scan_without_stream(tmp_path):
     (strict_job,) = plan_jobs(strict)
     failed = run_scan(strict_job, strict)
     assert failed.status == "failed"
-    assert failed.reason == "scene0307_00: scene0307_00: no colour stream: no .sens, .mp4 or lowres_wide frames (required by --require-frames)"
+    assert failed.reason == "scene0307_00: scene0307_00: no colour stream: no .sens, video or lowres_wide frames (required by --require-frames)"

@@ -46,7 +46,7 @@ def test_frames_command_fails_when_no_scan_succeeds(tmp_path):
     result = CliRunner().invoke(app, ["frames", "--scenes", str(tmp_path), "--cache-dir", str(tmp_path / "cache"),
                                       "--no-progress"])
     assert result.exit_code == 1
-    assert "scene0502_00: scene0502_00: no colour stream: no .sens, .mp4 or lowres_wide frames (required by --require-frames)" in result.output
+    assert "scene0502_00: scene0502_00: no colour stream: no .sens, video or lowres_wide frames (required by --require-frames)" in result.output
     assert "frames: 0 scans (0 from the cache), 1 failed" in result.output
 
 

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from frames_support import CountingFile, indexed_pose, jpeg_bytes, mean_abs_diff, sens_header, write_indexed_sens
+from frames_support import CountingFile, indexed_pose, jpeg_bytes, mean_abs_diff, sample_sens, sens_header, write_indexed_sens
 from vsi100k.errors import SceneError
 from vsi100k.frames.config import FramesConfig
-from vsi100k.frames.sens_frames import sample_sens
 from vsi100k.scannet import SensFrame, write_sens
 
 

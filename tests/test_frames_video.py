@@ -1,5 +1,7 @@
 """mp4 scans (decord and PyAV), their pose folders, and mp4 export."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -7,8 +9,9 @@ from frames_support import indexed_pose, intrinsic, mean_abs_diff, textured_rgb,
 from vsi100k.errors import SceneError
 from vsi100k.frames.config import FramesConfig
 from vsi100k.frames.export import export_sampled_mp4, export_stream_mp4, video_codec, write_mp4
-from vsi100k.frames.sens_frames import sample_sens
+from frames_support import sample_sens
 from vsi100k.frames.video import read_matrix_txt, sample_video
+from vsi100k.scannet.stream import video_cameras
 from vsi100k.scene import Scene
 
 VIDEO_TOLERANCE = 8.0  # mean absolute difference after yuv420 + H.264 (crf 10) + JPEG
@@ -53,15 +56,16 @@ def test_pose_folder_and_intrinsics(video, tmp_path):
     for i in range(30):
         np.savetxt(pose_dir / f"{i}.txt", indexed_pose(i))
     np.savetxt(tmp_path / "intrinsic_color.txt", intrinsic(1296, 968, 1170.0))
-    frames = sample_video(path, "scene0200_00", FramesConfig(n_frames=4), pose_dir=pose_dir,
-                          intrinsic_path=tmp_path / "intrinsic_color.txt", intrinsic_size=(1296, 968))
+    cameras = partial(video_cameras, "scene0200_00", pose_dir, tmp_path / "intrinsic_color.txt", (1296, 968))
+    frames = sample_video(path, "scene0200_00", FramesConfig(n_frames=4), cameras=cameras)
     assert frames.has_camera
     for k, index in enumerate(frames.indices):
         assert np.allclose(frames.poses[k], indexed_pose(int(index)))
     assert frames.color_intrinsic[0, 0] == 1170.0 and (frames.intrinsic_width, frames.intrinsic_height) == (1296, 968)
     (pose_dir / "29.txt").unlink()
     with pytest.raises(SceneError, match=r"scene0200_00: pose: no pose file for video frame 29 \(29 pose files\)"):
-        sample_video(path, "scene0200_00", FramesConfig(n_frames=4), pose_dir=pose_dir)
+        sample_video(path, "scene0200_00", FramesConfig(n_frames=4),
+                     cameras=partial(video_cameras, "scene0200_00", pose_dir, None, None))
 
 
 def test_matrix_files_are_checked(tmp_path):

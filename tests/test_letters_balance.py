@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from vsi100k.tasks.build_passes import questions_after_build_passes
-from vsi100k.tasks.common import balance_letters, correct_position, relettered
-from vsi100k.tasks.object_rel_distance import relist_choices
+from vsi100k.tasks.letters import balance_letters, correct_position, relettered
+from vsi100k.tasks.rewording import relist_choices
 from vsi100k.tasks.options import LETTERS, rebalanced_positions
 
 REL_TEXT = ("Measuring from the closest point of each object, which of these objects ({}) is the closest to the "

@@ -71,7 +71,7 @@ def test_require_frames_makes_a_missing_stream_a_scan_failure(scans, tmp_path):
     result = run_build(config(scans, tmp_path, require_frames=True), progress=False)
     [failure] = result.report["failed_scenes"]
     assert failure["scene"] == "scene0001_00"
-    assert "no colour stream: no .sens, .mp4 or lowres_wide frames (required by --require-frames)" in failure["reason"]
+    assert "no colour stream: no .sens, video or lowres_wide frames (required by --require-frames)" in failure["reason"]
 
 
 def test_changing_only_the_seed_recomputes_no_facts_and_no_frames(scans, tmp_path):
@@ -260,3 +260,31 @@ def _questions_on_disk(out: Path, split: str) -> list[str]:
 
     return [q for path in sorted((out / "data" / "questions").glob(f"*/{split}-*.parquet"))
             for q in pq.read_table(path, columns=["question"]).column("question").to_pylist()]
+
+
+def test_workers_do_the_per_image_work_and_the_build_process_decodes_no_frame(scans, tmp_path, monkeypatch):
+    """Decoding frames (validation, manifest pixel checksums) happens on the workers, once per scan;
+    the serial assembly and validation only hash bytes. Here the workers run in this process, so a
+    count taken after the scans are processed sees the build process's own decoding."""
+    from PIL import Image
+
+    from vsi100k.pipeline import assemble as assemble_module
+
+    decoded = []
+    real_open = Image.open
+    real_assemble = assemble_module.assemble
+
+    def counting_open(*args, **kwargs):
+        decoded.append(1)
+        return real_open(*args, **kwargs)
+
+    def assemble_counting(*args, **kwargs):
+        decoded.clear()
+        monkeypatch.setattr(Image, "open", counting_open)
+        return real_assemble(*args, **kwargs)
+
+    monkeypatch.setattr(assemble_module, "assemble", assemble_counting)
+    result = run_build(config(scans, tmp_path), progress=False)
+    assert result.report["scenes"]["ok"] == 3
+    assert (tmp_path / "out" / "frames_manifest.json").is_file()
+    assert decoded == []

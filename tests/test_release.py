@@ -313,7 +313,7 @@ def test_an_unchanged_rebuild_reads_no_stream_and_decodes_no_frame(scans, built,
     monkeypatch.undo()
     gone = ScanJob(SCANNET, tmp_path / "moved", "train", False, "facts", "other-key", None, "key")
     stream, _ = scan_record(tmp_path, gone, row)
-    assert stream["sha256"] is None and "no .sens or .mp4 colour stream" in stream["unavailable"]
+    assert stream["sha256"] is None and "no colour stream to sample frames from" in stream["unavailable"]
 
 
 def test_checksums_decide_when_the_stream_has_no_fingerprint_and_a_wrong_frame_is_named(scans, release, tmp_path):

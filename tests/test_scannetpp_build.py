@@ -180,6 +180,39 @@ def test_missing_camera_entry_for_a_sampled_frame_is_named(mixed, tmp_path):
         sample_scene_frames(load_scan(folder), FramesConfig(n_frames=8))
 
 
+def test_a_release_tree_with_only_rgb_mkv_builds_frames(mixed, tmp_path):
+    """As released: `iphone/rgb.mkv` and no mp4. Frames, poses and intrinsics come from it and its
+    camera file; the same video renamed `rgb.mp4` (older layouts) samples the same frames."""
+    import json
+    import shutil
+
+    from vsi100k.frames.sources import locate_stream, sample_scene_frames
+    from vsi100k.scannetpp import load_scan
+
+    folder = Path(shutil.copytree(mixed / "data" / PP_IDS[0], tmp_path / "data" / PP_IDS[0]))
+    assert sorted(p.name for p in (folder / "iphone").iterdir()) == ["pose_intrinsic_imu.json", "rgb.mkv"]
+    stream = locate_stream(folder)
+    assert (stream.kind, stream.name, stream.orientation) == ("video", "rgb.mkv", "as_stored")
+    frames = sample_scene_frames(load_scan(folder), FramesConfig(n_frames=8))
+    cameras = json.loads((folder / "iphone" / "pose_intrinsic_imu.json").read_text())
+    assert frames.source_name == "rgb.mkv" and frames.total_frames == 48 and frames.rotation_deg == 0
+    for k, index in enumerate(frames.indices):
+        assert np.allclose(frames.poses[k], cameras[f"frame_{int(index):06d}"]["aligned_pose"])
+    assert np.allclose(frames.color_intrinsic[:3, :3], cameras[f"frame_{int(frames.indices[0]):06d}"]["intrinsic"])
+    assert (frames.intrinsic_width, frames.intrinsic_height) == (160, 120)
+    (folder / "iphone" / "rgb.mkv").rename(folder / "iphone" / "rgb.mp4")
+    again = sample_scene_frames(load_scan(folder), FramesConfig(n_frames=8))
+    assert again.source_name == "rgb.mp4" and again.jpegs == frames.jpegs
+
+
+def test_scannetpp_mesh_has_the_released_ply_properties(mixed):
+    mesh = mixed / "data" / PP_IDS[0] / "scans" / "mesh_aligned_0.05.ply"
+    header = mesh.read_bytes().split(b"end_header\n")[0].decode("ascii").splitlines()
+    properties = [line for line in header if line.startswith("property")]
+    assert properties == ["property float x", "property float y", "property float z", "property uchar red",
+                          "property uchar green", "property uchar blue", "property list uchar int vertex_indices"]
+
+
 @pytest.mark.slow
 def test_every_scannetpp_answer_matches_the_truth(tmp_path_factory):
     """The independent checker of tests/test_tasks_checker.py on ten unrendered ScanNet++ scenes."""

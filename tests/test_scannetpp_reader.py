@@ -75,7 +75,7 @@ def test_synthetic_scenes_round_trip_against_their_truth(release):
         scene = load_scan(folder)
         truth = read_truth(folder)
         assert len(scene.vertices) == truth.n_vertices
-        assert scene.video_path == folder / "iphone" / "rgb.mp4"
+        assert scene.video_path == folder / "iphone" / "rgb.mkv"
         by_instance = {o.instance_id: o for o in truth.objects}
         assert sorted(by_instance) == [o.instance_id for o in scene.objects]
         for obj in scene.objects:

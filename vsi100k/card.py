@@ -154,8 +154,8 @@ def render_card(report: dict, template: str | None = None, *, frames_included: b
         "scene_summary": scene_summary(report),
         "questions_table": questions_table(report["questions"]["by_type"]),
         "answers_table": answers_table(report["answers"], report.get("answer_priors"), report["skipped"],
-                                       report["questions"]["by_type"]),
-        "skips_table": skips_table(report["skipped"]),
+                                       report["questions"]["by_type"]) + answer_words_text(report.get("answer_words")),
+        "skips_table": skips_table(report["skipped"]) + grounding_text(report.get("grounding"), settings["frames"]["n_frames"]),
         "size_summary": size_summary(report["sizes"]),
         "command": report["command"],
         "settings_json": json.dumps(settings, indent=2, sort_keys=True),
@@ -215,6 +215,19 @@ def scene_summary(report: dict) -> str:
     if unposed:
         lines.append("- Frames left out of sampling for want of a camera pose (image-folder streams): "
                      + ", ".join(f"`{s}` {n}" for s, n in unposed.items()) + ".")
+    orientation = report.get("frame_orientation") or {}
+    turned = {deg: n for deg, n in (orientation.get("by_rotation_deg") or {}).items() if deg != "0"}
+    if turned or orientation.get("with_stated_rotation"):
+        disagree = orientation.get("disagreements") or {}
+        lines.append(
+            "- Frames turned upright from the camera poses (clockwise): "
+            + (", ".join(f"{deg} degrees: {n} scans" for deg, n in turned.items()) or "none")
+            + f"; the source's `sky_direction` states another turn for {len(disagree)} of "
+            f"{orientation.get('with_stated_rotation', 0)} scans"
+            + (": " + ", ".join(f"`{s}` (poses {d['applied']}, stated {d['stated']})" for s, d in disagree.items())
+               if disagree else "")
+            + "."
+        )
     faults = report.get("annotation_faults") or {}
     if faults.get("scans_with_faults"):
         unknown = ", ".join(f"`{label}` ({n})" for label, n in faults["unknown_labels"].items()) or "none"
@@ -356,4 +369,56 @@ def leakage_text(leakage: dict) -> str:
         )
     else:
         lines.append("This build enforced the rule: no train scene shares a room with a validation scene.")
+    return "\n".join(lines)
+
+
+def answer_words_text(words: dict | None) -> str:
+    """The answer-word pass per closed-answer type (direction words, route turn sequences): the most
+    frequent word's share per split and in all, and splits too small to balance ("" when not recorded)."""
+    if not words:
+        return ""
+    rows = ["", "", "Answer words of the closed-answer types (direction words, route turn sequences): per split "
+            "the most frequent answer word is right in at most chance + 5 points of the questions; the "
+            "questions over it were dropped as `answer_share_cap`. A split with fewer questions than the "
+            "minimum count is too small to balance alone (one question moves a share by more than the margin); "
+            "such splits are balanced together with the rest of the build.", "",
+            "| question type | split | questions | most frequent answer | share | chance | status |",
+            "|---|---|---:|---|---:|---:|---|"]
+    for question_type in sorted(words):
+        for split, w in sorted(words[question_type].items()):
+            status = w["status"].replace("_", " ")
+            if w["status"] == "too_small":
+                status += f" (< {w['min_count']})"
+            if w.get("missing_words"):
+                status += ": never the answer: " + ", ".join(w["missing_words"])
+            rows.append(f"| {question_type} | {split} | {w['questions']} | {w['top_word']} | "
+                        f"{100 * w['top_share']:.1f}% | {100 * w['chance']:.1f}% | {status} |")
+    return "\n".join(rows)
+
+
+def grounding_text(grounding: dict | None, n_frames: int) -> str:
+    """The grounding rule's effect: shares, candidates dropped as `not_in_frames` per type, and the
+    scans whose questions were not frame-checked ("" when not recorded)."""
+    if not grounding:
+        return ""
+    lines = ["", ""]
+    if not grounding["enabled"]:
+        lines.append("Questions were not frame-checked (grounding off): a question may name an object that no "
+                     "stored frame shows.")
+        return "\n".join(lines)
+    lines.append(
+        f"Grounded questions: on the {grounding['frame_checked_scans']} scans whose frames were ray-cast, every "
+        "object a question names (counting: every instance of the category) covers at least its type's share of "
+        f"at least one of the {n_frames} frames stored per scene, else the candidate was dropped as "
+        f"`not_in_frames`. The rule refers to all {n_frames} stored frames: a trainer that feeds a subset "
+        "(e.g. every second frame) may leave out the frames that show an object.")
+    not_checked = grounding["not_frame_checked"]
+    if not_checked:
+        lines.append(f"Not frame-checked ({len(not_checked)} scans without a colour stream or camera poses; their "
+                     "questions were kept as generated): " + ", ".join(f"`{s}`" for s in not_checked) + ".")
+    lines += ["", "| question type | share of a frame | candidates | dropped as not_in_frames | dropped share |",
+              "|---|---:|---:|---:|---:|"]
+    for question_type, row in sorted(grounding["by_type"].items()):
+        lines.append(f"| {question_type} | {100 * grounding['shares'][question_type]:.1f}% | {row['candidates']} | "
+                     f"{row['not_in_frames']} | {100 * row['dropped_share']:.1f}% |")
     return "\n".join(lines)

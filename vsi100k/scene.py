@@ -1,8 +1,9 @@
 """The `Scene` value: one scan as loaded from disk, handed unchanged to every stage.
 
 Pure data (numpy arrays and paths) plus the one rule that turns annotation groups into objects
-(`resolve_objects`); no file-format knowledge lives here. Only `vsi100k.scannet` knows ScanNet file
-names and formats and builds `Scene` objects from files.
+(`resolve_objects`) and the one path from parsed annotations to a `Scene` (`assemble_scene`), which
+every source's reader takes; no file-format knowledge lives here. Only the source packages
+(`vsi100k.scannet`, `vsi100k.scannetpp`, `vsi100k.arkitscenes`) know their files and formats.
 """
 
 from __future__ import annotations
@@ -180,6 +181,62 @@ class Scene:
     def aligned_vertices(self) -> np.ndarray:
         """(V, 3) float64 vertices after axisAlignment (z up, metres)."""
         return apply_transform(self.axis_alignment, self.vertices)
+
+
+def assemble_scene(
+    scene_id: str,
+    directory: Path,
+    *,
+    vertices: np.ndarray,
+    colors: np.ndarray,
+    faces: np.ndarray,
+    seg_indices: np.ndarray,
+    seg_groups: tuple[SegGroup, ...],
+    labels=None,
+    axis_alignment: np.ndarray | None = None,
+    metadata: dict[str, str] | None = None,
+    sens_path: Path | None = None,
+    video_path: Path | None = None,
+    annotated_boxes: Mapping[int, "Box"] | None = None,
+) -> Scene:
+    """The `Scene` of one parsed scan, its segGroups resolved into objects (`resolve_objects`).
+
+    labels: anything with `.get(raw_label) -> row or None` (e.g. ScanNet's label table); objects
+    whose raw label it lacks are counted in `Scene.annotation_faults`. None: no check.
+    axis_alignment: (4, 4) raw -> aligned; None: the identity (meshes stored aligned).
+    """
+    is_known = None if labels is None else (lambda raw: labels.get(raw) is not None)
+    objects, faults = resolve_objects(seg_groups, seg_indices, is_known)
+    return Scene(
+        scene_id=scene_id,
+        directory=Path(directory),
+        vertices=vertices,
+        colors=colors,
+        faces=faces,
+        seg_indices=seg_indices,
+        seg_groups=tuple(seg_groups),
+        axis_alignment=np.eye(4) if axis_alignment is None else axis_alignment,
+        metadata=dict(metadata or {}),
+        sens_path=sens_path,
+        video_path=video_path,
+        objects=objects,
+        annotation_faults=faults,
+        annotated_boxes=annotated_boxes,
+    )
+
+
+def find_scan_folders(bases, is_scan: Callable[[Path], bool]) -> list[Path]:
+    """Sub-folders of the existing `bases` (in order) for which `is_scan` holds, one per folder name
+    (the first base wins), sorted by name (the scene id)."""
+    found: dict[str, Path] = {}
+    for base in bases:
+        base = Path(base)
+        if not base.is_dir():
+            continue
+        for folder in base.iterdir():
+            if folder.is_dir() and folder.name not in found and is_scan(folder):
+                found[folder.name] = folder
+    return [found[name] for name in sorted(found)]
 
 
 def apply_transform(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:

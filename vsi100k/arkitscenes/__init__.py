@@ -3,7 +3,8 @@
 Per video (`<root>/3dod/<fold>/<video_id>/`, `<root>/<fold>/<video_id>/` or `<root>/<video_id>/`):
 `<video_id>_3dod_mesh.ply`, `<video_id>_3dod_annotation.json` (oriented boxes) and
 `<video_id>_frames/` (`lowres_wide/` PNGs, `lowres_wide_intrinsics/` pincams, `lowres_wide.traj`).
-Split csv `3dod_train_val_splits.csv` (video_id, visit_id, fold).
+Split csv `3dod_train_val_splits.csv` (video_id, visit_id, fold); `metadata.csv` (per video its
+`sky_direction`, compared with the orientation decided from the poses).
 """
 
 from vsi100k.arkitscenes.annotation import AnnotatedBox, read_annotation, write_annotation

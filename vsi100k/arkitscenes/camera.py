@@ -12,8 +12,9 @@ Layout inside `<video_id>_frames/` (the 3DOD release)::
 are the world-to-camera transform; its inverse is the camera-to-world pose. Camera axes are
 OpenCV's (x right, y down, z forward): Apple's toolkit back-projects depth with the pincam matrix
 and the inverted pose as they are, with no axis flip. The world is the frame of the video's mesh
-and boxes. Images are stored as the sensor captured them (landscape); poses and intrinsics refer
-to the stored image, so frames are never rotated here.
+and boxes. Images are stored as the sensor held them (often sideways); poses and intrinsics refer
+to the stored image and are never rotated here: the frames stage turns sampled frames upright
+(`vsi100k.frames.orientation`), as the stream description asks (`vsi100k.arkitscenes.stream`).
 
 Frames are matched to poses as Apple's toolkit does: the traj timestamps rounded to milliseconds,
 and a frame takes the nearest pose less than 5 ms away (`POSE_TOLERANCE_MS`). The whole listing is

@@ -114,12 +114,9 @@ def scan_bases(root: Path) -> list[Path]:
 
 def find_scans(root: Path) -> list[Path]:
     """ARKitScenes video folders in `root`, `root/<fold>/` and `root/3dod/<fold>/`, sorted by video id."""
+    from vsi100k.scene import find_scan_folders
+
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: scenes folder not found")
-    found: dict[str, Path] = {}
-    for base in scan_bases(root):
-        for folder in base.iterdir():
-            if folder.is_dir() and is_scan(folder):
-                found.setdefault(folder.name, folder)
-    return [found[name] for name in sorted(found)]
+    return find_scan_folders(scan_bases(root), is_scan)

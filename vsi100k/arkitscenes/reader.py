@@ -8,8 +8,8 @@ one (segment = objectId + 1; 0 = in no box), and each box becomes one segGroup o
 
 The 3DOD mesh and boxes are already in a gravity-aligned metric frame with z up, so
 `axis_alignment` is the identity and nothing is converted. The colour stream (`lowres_wide`
-frames, `.traj` poses) is read by `vsi100k.arkitscenes.camera`; the Scene has no `.sens` and no
-video path.
+frames, `.traj` poses) is described by `vsi100k.arkitscenes.stream` and read by
+`vsi100k.arkitscenes.camera`; the Scene has no `.sens` and no video path.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from vsi100k.arkitscenes.annotation import read_annotation
 from vsi100k.arkitscenes.files import ArkitFiles
 from vsi100k.geometry.box import Box
 from vsi100k.scannet.ply import read_ply
-from vsi100k.scene import Scene, SegGroup, resolve_objects
+from vsi100k.scene import Scene, SegGroup, assemble_scene
 
 INSIDE_MARGIN_M = 1e-4  # a vertex this close outside a box side still counts as inside (float32 meshes)
 NO_COLOR_GREY = (128, 128, 128, 255)  # RGBA of every vertex of a mesh without colour properties
@@ -44,24 +44,9 @@ def load_scan(scene_dir: Path, labels=None) -> Scene:
     boxes = [a.box for a in annotated]
     seg_indices = box_segments(vertices, boxes)
     seg_groups = tuple(SegGroup(id=k, object_id=k, segments=(k + 1,), label=a.label) for k, a in enumerate(annotated))
-    is_known = None if labels is None else (lambda raw: labels.get(raw) is not None)
-    objects, faults = resolve_objects(seg_groups, seg_indices, is_known)
-    return Scene(
-        scene_id=scene_id,
-        directory=scene_dir,
-        vertices=vertices,
-        colors=colors,
-        faces=faces,
-        seg_indices=seg_indices,
-        seg_groups=seg_groups,
-        axis_alignment=np.eye(4),
-        metadata={},
-        sens_path=None,
-        video_path=None,
-        objects=objects,
-        annotation_faults=faults,
-        annotated_boxes={k: box for k, box in enumerate(boxes)},
-    )
+    return assemble_scene(scene_id, scene_dir, vertices=vertices, colors=colors, faces=faces,
+                          seg_indices=seg_indices, seg_groups=seg_groups, labels=labels,
+                          annotated_boxes={k: box for k, box in enumerate(boxes)})
 
 
 def box_segments(vertices: np.ndarray, boxes: list[Box], margin_m: float = INSIDE_MARGIN_M) -> np.ndarray:

@@ -10,6 +10,7 @@ import typer
 from vsi100k.cli.options import (
     DEFAULTS, EXIT_PARTIAL, AllowValOption, BoxMethodOption, CacheOption, DistanceMethodOption,
     ExecutorChoice, ExecutorOption, FrameHeightOption, KeepAmbiguousOption, FramesOption, FrameWidthOption, MaxScenesOption, Mix,
+    GroundingOption, GroundingShareOption,
     OrientedEngineOption, ProgressOption, RayAddressOption, RequireFramesOption, SeedOption, SplitOption,
     VisibilityOption, WorkersOption, fail,
 )
@@ -19,7 +20,8 @@ LIBRARY_ERRORS = (Vsi100kError, ValueError, FileNotFoundError, NotADirectoryErro
 
 
 def stage_configs(*, seed, mix, frames, frame_width, frame_height, visibility, box_method, distance_method,
-                  oriented_engine, keep_ambiguous=False, default_mix: str | None = None) -> dict:
+                  oriented_engine, keep_ambiguous=False, default_mix: str | None = None, grounding=True,
+                  grounding_share=None) -> dict:
     """The stage configs of `BuildConfig` from command-line values (frames / mix None = the default:
     the configs' own, or `default_mix` when given)."""
     from vsi100k.facts.extract import FactsConfig
@@ -32,7 +34,7 @@ def stage_configs(*, seed, mix, frames, frame_width, frame_height, visibility, b
                              oriented_engine=oriented_engine.value),
         "frames": FramesConfig(n_frames=n_frames, max_width=frame_width, max_height=frame_height, visibility=visibility),
         "questions": QuestionConfig(seed=seed, mix=mix.value if mix is not None else (default_mix or QuestionConfig.mix),
-                                    keep_ambiguous=keep_ambiguous),
+                                    keep_ambiguous=keep_ambiguous, grounding=grounding, grounding_share=grounding_share),
     }
 
 
@@ -71,6 +73,8 @@ def build(
     max_scenes: MaxScenesOption = None,
     require_frames: RequireFramesOption = False,
     keep_ambiguous: KeepAmbiguousOption = False,
+    grounding: GroundingOption = True,
+    grounding_share: GroundingShareOption = None,
     source: Annotated[Optional[list[str]], typer.Option(
         "--source", help="Build only the scans of this source (scannet, scannetpp, arkitscenes); repeatable or "
                          "a comma list. Default: every source found in --scenes.")] = None,
@@ -103,8 +107,8 @@ def build(
     configs = dict(
         stage_configs(seed=seed, mix=mix, frames=frames, frame_width=frame_width, frame_height=frame_height,
                       visibility=visibility, box_method=box_method, distance_method=distance_method,
-                      oriented_engine=oriented_engine, keep_ambiguous=keep_ambiguous,
-                      **({} if scenes is not None else _demo_defaults())),
+                      oriented_engine=oriented_engine, keep_ambiguous=keep_ambiguous, grounding=grounding,
+                      grounding_share=grounding_share, **({} if scenes is not None else _demo_defaults())),
         workers=workers, executor=executor.value, ray_address=ray_address, split=split.value if split else None,
         allow_val_in_train=allow_val_in_train, max_scenes=max_scenes, require_frames=require_frames,
     )

@@ -87,6 +87,16 @@ KeepAmbiguousOption = Annotated[
                        "(both answers stored) instead of dropping them as definition_ambiguous.")
 ]
 
+GroundingOption = Annotated[
+    bool, typer.Option("--grounding/--no-grounding", help="On scans with ray-cast frames, drop questions naming an "
+                       "object that no stored frame shows well enough (not_in_frames).")
+]
+GroundingShareOption = Annotated[
+    Optional[float], typer.Option("--grounding-share", min=0.0, max=0.999,
+                                  help="Share of one frame every named object must cover, for every type "
+                                       "(default: 2% for counting, 0.5% for the others).")
+]
+
 DEFAULTS = {
     "box_method": BoxMethod(_FACTS.box_method), "distance_method": DistanceMethod(_FACTS.distance_method),
     "oriented_engine": OrientedEngine(_FACTS.oriented_engine), "frame_width": _FRAMES.max_width,

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from vsi100k.cli.options import DEFAULTS, EXIT_FATAL, EXIT_PARTIAL, AllowValOption, KeepAmbiguousOption, MixOption, SeedOption, SplitOption, fail
+from vsi100k.cli.options import DEFAULTS, EXIT_FATAL, EXIT_PARTIAL, AllowValOption, GroundingOption, GroundingShareOption, KeepAmbiguousOption, MixOption, SeedOption, SplitOption, fail
 from vsi100k.errors import Vsi100kError
 
 
@@ -30,6 +30,8 @@ def questions(
     split: SplitOption = None,
     allow_val_in_train: AllowValOption = False,
     keep_ambiguous: KeepAmbiguousOption = False,
+    grounding: GroundingOption = True,
+    grounding_share: GroundingShareOption = None,
     report: Annotated[
         Optional[Path], typer.Option(dir_okay=False, help="Report JSON path (default: OUT with .report.json).")
     ] = None,
@@ -52,7 +54,8 @@ def questions(
 
     console = Console(stderr=True)
     try:
-        cfg = QuestionConfig(seed=seed, mix=mix.value, keep_ambiguous=keep_ambiguous)
+        cfg = QuestionConfig(seed=seed, mix=mix.value, keep_ambiguous=keep_ambiguous, grounding=grounding,
+                             grounding_share=grounding_share)
         lists: dict[str, str] = {}
         rooms: dict[str, str] = {}
         if split_lists is not None:

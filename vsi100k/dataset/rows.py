@@ -65,12 +65,14 @@ def frame_row(
     width: int,
     height: int,
     source: str,
+    rotation_deg: int = 0,
 ) -> dict:
     """The frames row of one scene (columns of `frame_features()`).
 
     frame_indices: indices of the sampled frames in the source stream. timestamps_s: their times in
     seconds (stored at 1e-6 s). jpegs: the encoded frames, each `width` x `height` pixels. source:
-    "sens", "mp4" or "images" (an image folder).
+    "sens", "mp4" or "images" (an image folder). rotation_deg: clockwise turn (0, 90, 180, 270)
+    applied to the stored images to make them upright (ARKitScenes; 0 for streams stored upright).
     """
     if not (len(frame_indices) == len(timestamps_s) == len(jpegs)):
         raise ValueError(
@@ -81,6 +83,8 @@ def frame_row(
         raise ValueError(f"{scene_name}: no frames; a scene needs at least one sampled frame")
     if source not in FRAME_SOURCES:
         raise ValueError(f"{scene_name}: frame source {source!r} is not one of {', '.join(FRAME_SOURCES)}")
+    if rotation_deg not in (0, 90, 180, 270):
+        raise ValueError(f"{scene_name}: rotation_deg {rotation_deg!r} is not one of 0, 90, 180, 270")
     for position, data in enumerate(jpegs):
         if not bytes(data[:2]) == JPEG_MAGIC:
             raise ValueError(f"{scene_name}: frame {position} is not a JPEG image")
@@ -92,4 +96,5 @@ def frame_row(
         "width": int(width),
         "height": int(height),
         "source": source,
+        "rotation_deg": int(rotation_deg),
     }

@@ -20,7 +20,7 @@ QUESTION_COLUMNS = (
     "id", "dataset", "scene_name", "question_type", "question", "options", "ground_truth", "answer",
     "answer_kind", "instance_ids",
 )
-FRAME_COLUMNS = ("scene_name", "frame_indices", "timestamps_s", "frames", "width", "height", "source")
+FRAME_COLUMNS = ("scene_name", "frame_indices", "timestamps_s", "frames", "width", "height", "source", "rotation_deg")
 
 QUESTIONS_DIR = PurePosixPath("data/questions")
 FRAMES_DIR = PurePosixPath("data/frames")
@@ -62,6 +62,7 @@ def frame_features():
             "width": Value("int32"),
             "height": Value("int32"),
             "source": Value("string"),
+            "rotation_deg": Value("int32"),
         }
     )
 

@@ -14,16 +14,21 @@ Checked, in full (nothing is sampled):
   consistent with its indices, timestamps, width and height;
 - the frames manifest, when there is one (`vsi100k.dataset.manifest`): well formed, and listing
   exactly the frames rows with their values and checksums.
+Decoding every image is the costly part (milliseconds each), so a build decodes its frames on its
+workers (`check_jpegs`, one scan at a time) and hands their sha256 digests to `validate_output`
+(`checked_frames`): an image whose bytes have the digest of one a worker decoded at the row's size
+is not decoded again. Any other image is decoded here.
 Reads files only; changes nothing.
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import io
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,11 +87,32 @@ class _Shard:
     ids: list[str] = field(default_factory=list)
 
 
-def validate_output(out_dir: Path, expected_report: Mapping | None = None) -> list[str]:
+def jpeg_digest(data: bytes) -> str:
+    """sha256 (hex) of one encoded image."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_jpegs(jpegs: Sequence[bytes], width: int, height: int) -> tuple[list[str], list[str]]:
+    """Decode every image of one scan's frames: (their sha256 digests, problems). A problem names
+    the frame's position: not a JPEG, cannot be decoded, or not `width` x `height` pixels."""
+    digests, problems = [], []
+    for k, data in enumerate(jpegs):
+        problem = _jpeg_problem(bytes(data), width, height)
+        if problem is not None:
+            problems.append(f"frame {k} {problem[1]}")
+        digests.append(jpeg_digest(bytes(data)))
+    return digests, problems
+
+
+def validate_output(out_dir: Path, expected_report: Mapping | None = None,
+                    checked_frames: Mapping[str, Mapping] | None = None) -> list[str]:
     """Every problem of a build folder, as sentences naming the file, column, config or scene; [] when valid.
 
     expected_report: the build report the folder must match (default: the folder's own
     build_report.json, which must then exist).
+    checked_frames: scene -> {"width", "height", "jpeg_sha256": [one digest per frame]} of frames
+    that were decoded already (`check_jpegs`, on the build's workers); a frame whose row has that
+    width and height and whose bytes have that digest is not decoded again.
     """
     out_dir = Path(out_dir)
     card = out_dir / CARD_FILE
@@ -120,7 +146,7 @@ def validate_output(out_dir: Path, expected_report: Mapping | None = None) -> li
             rows, all_ok = 0, True
             for path in files:
                 if path not in shards:
-                    shards[path] = _check_shard(path, out_dir, is_frames, problems)
+                    shards[path] = _check_shard(path, out_dir, is_frames, problems, checked_frames or {})
                 shard = shards[path]
                 all_ok = all_ok and shard.ok
                 rows += shard.rows
@@ -224,7 +250,8 @@ def _report_problems(out_dir: Path, report: Mapping, found_rows: dict[tuple[str,
     return problems
 
 
-def _check_shard(path: Path, out_dir: Path, is_frames: bool, problems: list[str]) -> _Shard:
+def _check_shard(path: Path, out_dir: Path, is_frames: bool, problems: list[str],
+                 checked_frames: Mapping[str, Mapping]) -> _Shard:
     """Schema, then every column of every row group decoded; appends problems; returns what it read."""
     import pyarrow.parquet as pq
 
@@ -260,7 +287,7 @@ def _check_shard(path: Path, out_dir: Path, is_frames: bool, problems: list[str]
             shard.scenes.update(columns["scene_name"])
         if is_frames:
             if set(columns) == set(features):
-                _check_frame_rows(columns, where, problems)
+                _check_frame_rows(columns, where, problems, checked_frames)
         else:
             shard.ids += columns.get("id", [])
             if expected_type is not None:
@@ -271,10 +298,10 @@ def _check_shard(path: Path, out_dir: Path, is_frames: bool, problems: list[str]
     return shard
 
 
-def _check_frame_rows(columns: dict[str, list], where: str, problems: list[str]) -> None:
-    """Each frames row: images present, as many as indices and timestamps, JPEGs that decode at the row's size."""
-    from PIL import Image
-
+def _check_frame_rows(columns: dict[str, list], where: str, problems: list[str],
+                      checked_frames: Mapping[str, Mapping]) -> None:
+    """Each frames row: images present, as many as indices and timestamps, JPEGs that decode at the
+    row's size (or whose bytes are those `checked_frames` says were decoded at that size)."""
     for position, scene in enumerate(columns["scene_name"]):
         images = columns["frames"][position] or []
         indices = columns["frame_indices"][position] or []
@@ -287,27 +314,43 @@ def _check_frame_rows(columns: dict[str, list], where: str, problems: list[str])
                 f"{where}: scene {scene}: {len(images)} images but {len(indices)} frame "
                 f"indices and {len(times)} timestamps"
             )
-        not_jpeg, broken, wrong_size = [], [], []
+        checked = checked_frames.get(scene) or {}
+        digests = checked.get("jpeg_sha256") or []
+        same_size = (checked.get("width"), checked.get("height")) == (width, height)
+        found: dict[str, list[str]] = {"not_jpeg": [], "broken": [], "wrong_size": []}
         for k, image in enumerate(images):
             data = (image or {}).get("bytes") or b""
-            if not data.startswith(JPEG_MAGIC):
-                not_jpeg.append(k)
-                continue
-            try:
-                with Image.open(io.BytesIO(data)) as decoded:
-                    decoded.load()
-                    size = decoded.size
-            except (OSError, ValueError, SyntaxError) as error:
-                broken.append(f"{k} ({_first_line(error)})")
-                continue
-            if size != (width, height):
-                wrong_size.append(f"{k} is {size[0]}x{size[1]}")
-        if not_jpeg:
-            problems.append(f"{where}: scene {scene}: frame(s) {not_jpeg[:5]} are not JPEG images")
-        if broken:
-            problems.append(f"{where}: column frames: scene {scene}: frame(s) {', '.join(broken[:3])} cannot be decoded")
-        if wrong_size:
-            problems.append(f"{where}: scene {scene}: frame {', '.join(wrong_size[:3])}, the row says {width}x{height}")
+            if same_size and k < len(digests) and data.startswith(JPEG_MAGIC) and jpeg_digest(data) == digests[k]:
+                continue  # decoded at this size by a worker, byte for byte these bytes
+            problem = _jpeg_problem(data, width, height)
+            if problem is not None:
+                found[problem[0]].append(f"{k}" if problem[0] == "not_jpeg" else f"{k} {problem[2]}")
+        if found["not_jpeg"]:
+            problems.append(f"{where}: scene {scene}: frame(s) {[int(k) for k in found['not_jpeg'][:5]]} are not JPEG images")
+        if found["broken"]:
+            problems.append(f"{where}: column frames: scene {scene}: frame(s) {', '.join(found['broken'][:3])} cannot be decoded")
+        if found["wrong_size"]:
+            problems.append(f"{where}: scene {scene}: frame {', '.join(found['wrong_size'][:3])}, the row says {width}x{height}")
+
+
+def _jpeg_problem(data: bytes, width: int, height: int) -> tuple[str, str, str] | None:
+    """None when `data` is a JPEG that decodes at width x height; else (kind, sentence, detail)
+    with kind "not_jpeg", "broken" or "wrong_size"."""
+    from PIL import Image
+
+    if not data.startswith(JPEG_MAGIC):
+        return "not_jpeg", "is not a JPEG image", ""
+    try:
+        with Image.open(io.BytesIO(data)) as decoded:
+            decoded.load()
+            size = decoded.size
+    except (OSError, ValueError, SyntaxError) as error:
+        detail = f"({_first_line(error)})"
+        return "broken", f"cannot be decoded {detail}", detail
+    if size != (width, height):
+        detail = f"is {size[0]}x{size[1]}"
+        return "wrong_size", f"{detail}, expected {width}x{height}", detail
+    return None
 
 
 def _schema_problem(actual, features) -> str | None:

@@ -217,10 +217,9 @@ def _pair_distances(
         closest = exact
     else:
         points = [point_sets[k] for k in chosen]
-        closest = distance_geometry.closest_points_distances(points)
-        overlaps = overlap_geometry.overlap_matrix(
-            points, [box_sets[k]["gravity_aligned"] for k in chosen], cfg.overlap_min_fraction, cfg.overlap_margin_m
-        )
+        gravity = [box_sets[k]["gravity_aligned"] for k in chosen]
+        closest = distance_geometry.closest_points_distances(points, gravity)
+        overlaps = overlap_geometry.overlap_matrix(points, gravity, cfg.overlap_min_fraction, cfg.overlap_margin_m)
         exact = np.where(overlaps, 0.0, closest)
     if cfg.distance_method == "box_grid":
         matrix = distance_geometry.box_grid_distances(boxes, cfg.grid_step_m)

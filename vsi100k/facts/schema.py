@@ -82,7 +82,10 @@ class Appearances:
     first_frame: category -> that frame's index in the source stream.
     n_frames: frames sampled; frames_with_pose: those with a valid pose (the others see nothing);
     ray_grid: (width, height) of the ray grid cast per frame.
-    Categories never seen are absent.
+    max_pixels: instance id -> the most rays of any one sampled frame that hit the instance (0: no
+        sampled frame shows it); its share of a frame is max_pixels / (width * height) of the ray
+        grid (`max_share`). Empty in facts written before it was recorded (such scans are not
+        frame-checked). Categories never seen are absent from first_s / first_frame.
     """
 
     first_s: dict[str, float]
@@ -91,6 +94,11 @@ class Appearances:
     n_frames: int
     frames_with_pose: int
     ray_grid: tuple[int, int]
+    max_pixels: dict[int, int] = field(default_factory=dict)
+
+    def max_share(self, instance_id: int) -> float:
+        """The largest fraction of one sampled frame that the instance covers (0 when never seen)."""
+        return self.max_pixels.get(int(instance_id), 0) / float(self.ray_grid[0] * self.ray_grid[1])
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "first_s", {c: precision.time_s(t) for c, t in self.first_s.items()})
@@ -103,6 +111,7 @@ class Appearances:
             "n_frames": int(self.n_frames),
             "frames_with_pose": int(self.frames_with_pose),
             "ray_grid": [int(v) for v in self.ray_grid],
+            **({"max_pixels": {str(i): int(n) for i, n in sorted(self.max_pixels.items())}} if self.max_pixels else {}),
         }
 
     @classmethod
@@ -114,6 +123,7 @@ class Appearances:
             n_frames=int(data["n_frames"]),
             frames_with_pose=int(data["frames_with_pose"]),
             ray_grid=(int(data["ray_grid"][0]), int(data["ray_grid"][1])),
+            max_pixels={int(i): int(n) for i, n in data.get("max_pixels", {}).items()},
         )
 
 

@@ -1,7 +1,8 @@
 """Frames stage: uniformly sampled frames per scan, their poses and times, per-frame visibility.
 
-Reads `.sens` (through `vsi100k.scannet.SensReader`, seeking) or mp4 (decord, PyAV fallback);
-writes nothing into scan folders. Results are cached per scene (`FrameCache`) and first appearances
+Reads a scan's colour stream as its source describes it (`ColourStream`: `.sens` through the
+source's seeking reader, video through decord or PyAV, image folders), turned upright where the
+source asks for it; knows no source's folder layout and writes nothing into scan folders. Results are cached per scene (`FrameCache`) and first appearances
 are attached to the facts (`attach_visibility`) for the obj_appearance_order questions.
 """
 

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from vsi100k.frames.config import FramesConfig
 from vsi100k.frames.sampled import SampledFrames
-from vsi100k.frames.sources import Located, pose_folder, stream_files
+from vsi100k.frames.stream import ColourStream
 from vsi100k.frames.visibility import Visibility
+from vsi100k.scene import Scene
 
 CACHE_FORMAT = 1
 
@@ -41,28 +42,37 @@ def _digest(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
 
-def frames_key(scene: Located, cfg: FramesConfig) -> str:
-    """Cache key of a scan's sampled frames: stream files (+ pose folder) and sampling settings."""
-    inputs = [file_fingerprint(p) for p in stream_files(scene)]
-    poses = pose_folder(scene)
-    if poses is not None:
-        inputs.append(file_fingerprint(poses))
+def _stream(scan) -> ColourStream:
+    """A `ColourStream` as it is, or the stream of a loaded `Scene` (SceneError when it has none)."""
+    if isinstance(scan, ColourStream):
+        return scan
+    from vsi100k.frames.sources import required_stream
+
+    return required_stream(scan)
+
+
+def frames_key(scan: "ColourStream | Scene", cfg: FramesConfig) -> str:
+    """Cache key of a scan's sampled frames: the stream's input files (those present) and sampling
+    settings. scan: its stream, or the loaded Scene."""
+    stream = _stream(scan)
+    inputs = [file_fingerprint(p) for p in stream.inputs if Path(p).exists()]
     return _digest({"format": CACHE_FORMAT, "inputs": inputs, "settings": cfg.sampling_settings()})
 
 
-def visibility_key(scene: Located, cfg: FramesConfig) -> str:
+def visibility_key(scan: "ColourStream | Scene", cfg: FramesConfig) -> str:
     """Cache key of a scan's visibility: the frames' key, the mesh and annotation files of the scan's
     source, ray settings."""
     from vsi100k.errors import SceneError
     from vsi100k.sources import get_source, source_of
 
-    folder = Path(scene.directory)
+    stream = _stream(scan)
+    folder = Path(stream.directory)
     try:
         source = source_of(folder)
     except SceneError:  # a folder laid out as no known source: its ScanNet-named files, if any
         source = get_source("scannet")
     inputs = [file_fingerprint(p) for p in source.facts_inputs(folder) if p.exists()]
-    return _digest({"format": CACHE_FORMAT, "frames": frames_key(scene, cfg), "inputs": inputs,
+    return _digest({"format": CACHE_FORMAT, "frames": frames_key(stream, cfg), "inputs": inputs,
                     "settings": cfg.visibility_settings()})
 
 

@@ -29,6 +29,11 @@ class SampledFrames:
         intrinsic_width x intrinsic_height image; None when unknown.
     frames_without_pose: frames of the stream left out of sampling because no camera pose matches
         them (an image folder whose pose file starts late or ends early); 0 for other streams.
+    rotation_deg: clockwise turn (0, 90, 180, 270) applied to the stored images to make them
+        upright; jpegs, width x height, color_intrinsic, intrinsic_width x intrinsic_height and
+        poses all describe the turned (upright) frames. 0 for streams stored upright.
+    stated_rotation_deg: the turn the source's own metadata states (ARKitScenes' `sky_direction`),
+        None when it states none; differs from rotation_deg where that metadata is wrong.
     """
 
     scene_id: str
@@ -46,6 +51,13 @@ class SampledFrames:
     intrinsic_width: int | None = None
     intrinsic_height: int | None = None
     frames_without_pose: int = 0
+    rotation_deg: int = 0
+    stated_rotation_deg: int | None = None
+
+    @property
+    def rotation_disagrees(self) -> bool:
+        """True when the source's metadata states a turn other than the one applied."""
+        return self.stated_rotation_deg is not None and self.stated_rotation_deg != self.rotation_deg
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -84,6 +96,8 @@ class SampledFrames:
             "intrinsic_width": self.intrinsic_width,
             "intrinsic_height": self.intrinsic_height,
             **({"frames_without_pose": int(self.frames_without_pose)} if self.frames_without_pose else {}),
+            **({"rotation_deg": int(self.rotation_deg)} if self.rotation_deg else {}),
+            **({"stated_rotation_deg": int(self.stated_rotation_deg)} if self.stated_rotation_deg is not None else {}),
         }
 
     @classmethod
@@ -110,4 +124,6 @@ class SampledFrames:
             intrinsic_width=meta["intrinsic_width"],
             intrinsic_height=meta["intrinsic_height"],
             frames_without_pose=int(meta.get("frames_without_pose", 0)),
+            rotation_deg=int(meta.get("rotation_deg", 0)),
+            stated_rotation_deg=None if meta.get("stated_rotation_deg") is None else int(meta["stated_rotation_deg"]),
         )

@@ -1,7 +1,8 @@
-"""Sample frames from a ScanNet `.sens` stream through the seeking `SensReader`.
+"""Sample frames from a `.sens` stream through the seeking reader its source supplies.
 
 Only the sampled frames' headers and colour payloads are read (plus the per-frame headers the
-reader walks once to index the file); depth payloads are never touched.
+reader walks once to index the file); depth payloads are never touched. The reader comes with the
+scan's `ColourStream` (`open_sens`); this module knows no source package.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import os
 
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
 import numpy as np
 
@@ -36,16 +37,17 @@ def unbuffered_open(path: Path) -> BinaryIO:
     return handle
 
 
-def sample_sens(path: Path, scene_id: str, cfg: FramesConfig, *, opener: Opener | None = None) -> SampledFrames:
+def sample_sens(path: Path, scene_id: str, cfg: FramesConfig, *, open_sens: Callable[..., Any],
+                opener: Opener | None = None) -> SampledFrames:
     """`cfg.n_frames` frames spread uniformly over a `.sens` stream, resized to fit the box.
 
-    opener(path) -> binary file object (default: unbuffered `open`); tests pass a byte counter.
-    Raises SceneError (scene, file, problem) for a missing, truncated or corrupt stream.
+    open_sens(path, scene_id, opener=...) -> the seeking reader (a context manager; see
+    `vsi100k.frames.stream`). opener(path) -> binary file object (default: unbuffered `open`);
+    tests pass a byte counter. Raises SceneError (scene, file, problem) for a missing, truncated or
+    corrupt stream.
     """
-    from vsi100k.scannet import SensReader
-
     path = Path(path)
-    with SensReader(path, scene_id, opener=opener or unbuffered_open) as reader:
+    with open_sens(path, scene_id, opener=opener or unbuffered_open) as reader:
         total = reader.num_frames
         if total < 1:
             raise SceneError(scene_id, path, "the stream holds no frames")
@@ -86,11 +88,10 @@ def sample_sens(path: Path, scene_id: str, cfg: FramesConfig, *, opener: Opener 
     )
 
 
-def iter_sens_rgb(path: Path, scene_id: str, *, opener: Opener | None = None) -> Iterator[np.ndarray]:
+def iter_sens_rgb(path: Path, scene_id: str, *, open_sens: Callable[..., Any],
+                  opener: Opener | None = None) -> Iterator[np.ndarray]:
     """Every colour frame of a `.sens` stream in order, each (H, W, 3) uint8 (for full-video export)."""
-    from vsi100k.scannet import SensReader
-
     path = Path(path)
-    with SensReader(path, scene_id, opener=opener or unbuffered_open) as reader:
+    with open_sens(path, scene_id, opener=opener or unbuffered_open) as reader:
         for index in range(reader.num_frames):
             yield decode_jpeg(reader.color_jpeg(index), scene_id, path, f"colour frame {index}")

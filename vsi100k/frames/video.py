@@ -1,14 +1,14 @@
-"""Sample frames from an mp4 scan (VSI-Bench ships ScanNet as 24 fps mp4) with decord or PyAV.
+"""Sample frames from a video (VSI-Bench ships ScanNet as 24 fps mp4; ScanNet++ as mkv) with decord or PyAV.
 
-Optional camera data for mp4 scans, as ScanNet's own exporter writes it: a `pose/` folder of
-`<frame>.txt` 4x4 camera-to-world matrices (frame numbers of the video) and an
-`intrinsic_color.txt` 4x4 (or 3x3) pinhole matrix.
+Camera data of the sampled frames comes from the scan's source (`ColourStream.video_cameras`).
+Two generic readers are here for sources that keep cameras as text: a folder of `<frame>.txt`
+4x4 matrices (`read_pose_folder`) and one whitespace-separated matrix file (`read_matrix_txt`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from vsi100k.frames.config import FramesConfig
 from vsi100k.frames.images import encode_jpeg, resize_rgb
 from vsi100k.frames.sampled import SampledFrames
 from vsi100k.frames.sampling import fit_size, frame_times_s, uniform_frame_indices
+
+if TYPE_CHECKING:
+    from vsi100k.frames.stream import StreamCameras
 
 
 def decord_available() -> bool:
@@ -137,16 +140,14 @@ def sample_video(
     scene_id: str,
     cfg: FramesConfig,
     *,
-    pose_dir: Path | None = None,
-    intrinsic_path: Path | None = None,
-    intrinsic_size: tuple[int, int] | None = None,
+    cameras: Callable[[np.ndarray, tuple[int, int]], "StreamCameras | None"] | None = None,
 ) -> SampledFrames:
-    """`cfg.n_frames` frames spread uniformly over an mp4, resized to fit the box.
+    """`cfg.n_frames` frames spread uniformly over a video, resized to fit the box.
 
     Times come from the container's timestamps (seconds since the first frame) when they increase,
-    else index / `cfg.default_fps`. pose_dir / intrinsic_path: optional camera data (see module
-    docstring); intrinsic_size: (width, height) in pixels the intrinsics refer to (ScanNet's are
-    for the 1296 x 968 colour sensor), default the video's own frame size.
+    else index / `cfg.default_fps`; the cameras' capture times replace them when given.
+    cameras(indices, (width, height) of the decoded frames) -> `StreamCameras` of the sampled
+    frames, or None (no camera data).
     """
     path = Path(path)
     if not path.exists():
@@ -161,9 +162,11 @@ def sample_video(
         indices, None if stamps_us is None else stamps_us[1:], None if stamps_us is None else int(stamps_us[0]),
         cfg.default_fps,
     )
-    poses = read_pose_folder(pose_dir, scene_id, indices) if pose_dir is not None else None
-    intrinsic = read_matrix_txt(intrinsic_path, scene_id) if intrinsic_path is not None else None
-    intrinsic_w, intrinsic_h = intrinsic_size if intrinsic_size is not None else (width, height)
+    camera = cameras(indices, (width, height)) if cameras is not None else None
+    poses = None if camera is None else camera.poses
+    intrinsic = None if camera is None or camera.intrinsic is None else _as_4x4(camera.intrinsic)
+    if camera is not None and camera.timestamps_s is not None:
+        times_s, time_source = np.asarray(camera.timestamps_s, dtype=np.float64), "timestamps"
     return SampledFrames(
         scene_id=scene_id,
         source="video",
@@ -177,9 +180,19 @@ def sample_video(
         height=size[1],
         poses=poses,
         color_intrinsic=intrinsic,
-        intrinsic_width=None if intrinsic is None else int(intrinsic_w),
-        intrinsic_height=None if intrinsic is None else int(intrinsic_h),
+        intrinsic_width=None if intrinsic is None else int(camera.width),
+        intrinsic_height=None if intrinsic is None else int(camera.height),
     )
+
+
+def _as_4x4(matrix: np.ndarray) -> np.ndarray:
+    """A (3, 3) pinhole matrix embedded in the (4, 4) identity; (4, 4) as it is."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    if matrix.shape == (4, 4):
+        return matrix
+    out = np.eye(4)
+    out[:3, :3] = matrix
+    return out
 
 
 def iter_video_rgb(path: Path, scene_id: str) -> Iterator[np.ndarray]:

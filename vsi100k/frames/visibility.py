@@ -6,7 +6,8 @@ cell centre. Each hit triangle is labelled with an instance id by the majority o
 vertices; vertices get the instance of the scene's resolved object holding their segment
 (`Scene.objects`: the same objects and instance ids the facts use). The result is a pixel count
 per instance per frame; `attach_visibility` turns it into
-first-appearance times per category on the scene's facts.
+first-appearance times per category and each instance's largest share of one frame (what the
+question grounding rule reads, `vsi100k.tasks.grounding`) on the scene's facts.
 """
 
 from __future__ import annotations
@@ -213,9 +214,17 @@ def first_appearances(visibility: Visibility, instances_by_category: dict[str, l
     return out
 
 
+def max_pixels(visibility: Visibility) -> dict[int, int]:
+    """instance id -> the most rays of any one sampled frame that hit it (frames without a pose hit
+    nothing), for every instance of the scene (0 when no frame shows it)."""
+    most = visibility.pixel_counts.max(axis=0) if len(visibility.pixel_counts) else np.zeros(len(visibility.instance_ids))
+    return {int(i): int(n) for i, n in zip(visibility.instance_ids, most)}
+
+
 def attach_visibility(facts: SceneFacts, visibility: Visibility, *,
                       min_pixel_fraction: float = FramesConfig.min_pixel_fraction) -> SceneFacts:
-    """A copy of `facts` with the first appearances of its categories (`SceneFacts.appearances`).
+    """A copy of `facts` with the first appearances of its categories and each instance's largest
+    pixel count in one frame (`SceneFacts.appearances`).
 
     Raises SceneError when the facts and the visibility number the instances differently.
     """
@@ -236,5 +245,6 @@ def attach_visibility(facts: SceneFacts, visibility: Visibility, *,
         n_frames=int(len(visibility.frame_indices)),
         frames_with_pose=int(np.count_nonzero(visibility.valid_pose)),
         ray_grid=(int(visibility.grid_width), int(visibility.grid_height)),
+        max_pixels=max_pixels(visibility),
     )
     return replace(facts, appearances=appearances)

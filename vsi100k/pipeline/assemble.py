@@ -23,6 +23,7 @@ from vsi100k.pipeline.plan import build_id
 from vsi100k.pipeline.report import make_report, write_report
 from vsi100k.pipeline.stages import ScanJob, ScanSummary
 from vsi100k.tasks.answer_cap import SKIP_REASON as ANSWER_CAP_REASON
+from vsi100k.tasks.report import grounding_summary
 
 
 def _unprocessed(job: ScanJob, summaries: dict[str, ScanSummary]) -> str:
@@ -71,9 +72,22 @@ def write_facts(target: Path, facts_by_scene: dict[str, dict]) -> None:
         SceneFacts.from_json(facts).write(folder / f"{scene_id}.json")
 
 
+def checked_frames(entries: dict[str, CachedScene]) -> dict[str, dict]:
+    """scene id -> the size and sha256 digests of the frames its worker decoded (`stages.frames_meta`),
+    for `validate_output`'s `checked_frames`; scans whose frames were not all checked are left out."""
+    out = {}
+    for scene_id, entry in entries.items():
+        meta = entry.result.get("frames") or {}
+        if entry.has_frames and meta.get("jpeg_sha256"):
+            out[scene_id] = {"width": meta["width"], "height": meta["height"], "jpeg_sha256": meta["jpeg_sha256"]}
+    return out
+
+
 def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSummary], command: str,
-             target: Path) -> dict:
-    """Write the whole dataset into `target` (a staging folder); returns the report."""
+             target: Path, checked: dict | None = None) -> dict:
+    """Write the whole dataset into `target` (a staging folder); returns the report.
+
+    checked: when given, filled with `checked_frames` of the written scans, for the validation."""
     from vsi100k.card import write_card
     from vsi100k.dataset.rows import frame_row
     from vsi100k.dataset.write import write_dataset
@@ -81,6 +95,8 @@ def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSum
 
     cache = BuildCache(cfg.cache_root)
     entries, failed = collect(cfg, jobs, summaries)
+    if checked is not None:
+        checked.update(checked_frames(entries))
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
     write_facts(target, {scene_id: entry.result["facts"] for scene_id, entry in entries.items()})
@@ -88,12 +104,16 @@ def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSum
     skipped: dict[str, Counter] = {}
     scene_splits: dict[str, str] = {}
     frame_bytes: dict[str, int] = {}
+    scans: list[dict] = []  # per scan, for the grounding summary
     for scene_id, entry in entries.items():
         split = entry.result["split"]
         scene_splits[scene_id] = split
         questions.setdefault(split, []).extend(entry.result["questions"])
         for qtype, reason, n in entry.result["skips"]:
             skipped.setdefault(qtype, Counter())[reason] += n
+        scans.append({"scene": scene_id, "checked": bool(((entry.result["facts"].get("appearances") or {}).get("max_pixels"))),
+                      "skips": Counter({(qtype, reason): n for qtype, reason, n in entry.result["skips"]}),
+                      "kept": Counter(row["question_type"] for row in entry.result["questions"])})
     questions, capped = final_rows(questions, cfg.questions.seed)
     for qtype, n in capped.items():
         skipped.setdefault(qtype, Counter())[ANSWER_CAP_REASON] += n
@@ -106,7 +126,8 @@ def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSum
             jpegs = cache.frame_jpegs(entry)
             frame_bytes[scene_id] = sum(len(j) for j in jpegs)
             yield frame_row(scene_id, frame_indices=meta["frame_indices"], timestamps_s=meta["timestamps_s"],
-                            jpegs=jpegs, width=meta["width"], height=meta["height"], source=meta["source"])
+                            jpegs=jpegs, width=meta["width"], height=meta["height"], source=meta["source"],
+                            rotation_deg=meta.get("rotation_deg", 0))
 
     present = {entry.result["split"] for entry in entries.values()}
     written = write_dataset(target, questions, {split: frame_rows(split) for split in SPLITS if split in present})
@@ -128,6 +149,9 @@ def assemble(cfg: BuildConfig, jobs: list[ScanJob], summaries: dict[str, ScanSum
         scene_sources={s: jobs_by_id[s].source for s in scene_splits},
         frames_without_pose={s: entry.result["frames"].get("frames_without_pose", 0)
                              for s, entry in entries.items() if entry.has_frames},
+        frame_rotations={s: (entry.result["frames"].get("rotation_deg", 0), entry.result["frames"].get("stated_rotation_deg"))
+                         for s, entry in entries.items() if entry.has_frames},
+        grounding=grounding_summary(scans, {t: cfg.questions.grounding_share_for(t) for t in cfg.questions.question_types()}),
     )
     write_report(target, report)
     write_card(target, report)

@@ -152,4 +152,8 @@ class BuildConfig:
             parts += ["--source", name]
         if q.keep_ambiguous:
             parts.append("--keep-ambiguous")
+        if not q.grounding:
+            parts.append("--no-grounding")
+        if q.grounding_share is not None:
+            parts += ["--grounding-share", repr(float(q.grounding_share))]
         return shlex.join(parts)

@@ -26,7 +26,8 @@ from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.generate import generate_questions
 from vsi100k.tasks.io import write_questions
 from vsi100k.tasks.leakage import SplitGuard
-from vsi100k.tasks.report import build_report, write_report
+from vsi100k.tasks.grounding import frame_checked
+from vsi100k.tasks.report import build_report, grounding_summary, write_report
 
 # `<scene_id>.json` for a scan id of any source: ScanNet `sceneXXXX_YY`, ScanNet++'s 10 hexadecimal
 # characters, ARKitScenes' numeric video ids; reports and other JSON files are not facts.
@@ -108,6 +109,7 @@ def build_questions(
 
     questions: list[Question] = []
     skips: Counter = Counter()
+    scans: list[dict] = []  # per scan, for the grounding summary
     overridden: list[dict] = []
     split_sources: Counter = Counter()
     for path, facts in loaded:
@@ -120,6 +122,8 @@ def build_questions(
             replace(q, split=decision.split, leakage_override=decision.leakage_override) for q in scene_questions
         )
         skips.update(scene_skips)
+        scans.append({"scene": facts.scene_id, "checked": frame_checked(facts), "skips": scene_skips,
+                      "kept": Counter(q.question_type for q in scene_questions)})
         if on_scene:
             on_scene(facts.scene_id)
 
@@ -132,6 +136,7 @@ def build_questions(
         n_scenes=len(loaded),
         scene_errors=errors,
         config=cfg.to_json(),
+        grounding=grounding_summary(scans, {t: cfg.grounding_share_for(t) for t in cfg.question_types()}),
         leakage={
             "split_lists": guard.has_lists,
             "requested_split": requested_split,

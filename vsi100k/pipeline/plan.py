@@ -42,7 +42,7 @@ def scan_keys(scene_dir: Path, cfg: BuildConfig, label_table: Path | None,
     """(facts key, frames key, visibility key) of one scan; frames/visibility None without a stream
     (visibility None also when it is switched off)."""
     from vsi100k.frames.cache import frames_key, visibility_key
-    from vsi100k.frames.sources import StreamLocation
+    from vsi100k.frames.sources import locate_stream
     from vsi100k.sources import get_source
 
     source = get_source(source_name)
@@ -54,8 +54,8 @@ def scan_keys(scene_dir: Path, cfg: BuildConfig, label_table: Path | None,
     if source_name != "scannet":
         facts["source"] = source_name
     facts_key = digest(facts)
-    stream = StreamLocation.of_scan(scene_dir)
-    if not stream.has_stream:
+    stream = locate_stream(scene_dir)
+    if stream is None:
         return facts_key, None, None
     code = code_version(FRAMES_CODE)
     frames = digest({"code": code, "frames": frames_key(stream, cfg.frames)})

@@ -18,6 +18,7 @@ from vsi100k import __version__
 from vsi100k.dataset.schema import REPORT_FILE, SPLITS
 from vsi100k.dataset.write import WrittenDataset
 from vsi100k.metrics import mean_relative_accuracy
+from vsi100k.tasks.answer_cap import answer_word_balance
 
 TOP_ANSWERS = 5
 FIXED_WORDS_MAX = 4  # a choice type whose options use at most this many words has a fixed answer set
@@ -174,6 +175,17 @@ def fault_summary(faults: Mapping[str, Mapping | None]) -> dict:
     }
 
 
+def orientation_summary(rotations: Mapping[str, tuple[int, int | None]]) -> dict:
+    """Scenes per applied turn ("0", "90", "180", "270"), and the scenes whose metadata states another
+    turn than the one decided from the poses: scene id -> {"applied": deg, "stated": deg}."""
+    by_turn = Counter(str(int(applied)) for applied, _ in rotations.values())
+    disagreements = {s: {"applied": int(applied), "stated": int(stated)} for s, (applied, stated) in sorted(rotations.items())
+                     if stated is not None and int(stated) != int(applied)}
+    stated = sum(1 for _, value in rotations.values() if value is not None)
+    return {"by_rotation_deg": {deg: by_turn[deg] for deg in ("0", "90", "180", "270") if by_turn[deg]},
+            "with_stated_rotation": stated, "disagreements": disagreements}
+
+
 def make_report(
     *,
     build_id: str,
@@ -191,6 +203,8 @@ def make_report(
     annotation_faults: Mapping[str, Mapping | None] | None = None,
     scene_sources: Mapping[str, str] | None = None,
     frames_without_pose: Mapping[str, int] | None = None,
+    frame_rotations: Mapping[str, tuple[int, int | None]] | None = None,
+    grounding: Mapping | None = None,
 ) -> dict:
     """Assemble the report.
 
@@ -200,7 +214,13 @@ def make_report(
     annotation_faults: scene id -> its `AnnotationFaults` JSON (None or absent: not recorded).
     scene_sources: scene id -> source name ("scannet", ...) of every built scene (None: all ScanNet).
     frames_without_pose: scene id -> frames of its stream left out of sampling for want of a pose.
+    frame_rotations: scene id -> (clockwise turn applied to make its frames upright, the turn its
+        source's metadata states or None) for every scene with frames.
+    grounding: `vsi100k.tasks.report.grounding_summary` of the build (None: not recorded).
+    "answer_words": per closed-answer type and split, the most frequent word's share and whether the
+    split was balanced or too small (`vsi100k.tasks.answer_cap.answer_word_balance`).
     """
+
     all_rows = [row for split in SPLITS for row in question_rows.get(split, [])]
     per_scene = Counter(row["scene_name"] for row in all_rows)
     by_split = Counter(scene_splits.values())
@@ -222,6 +242,7 @@ def make_report(
         },
         "scenes_without_frames": without,
         "frames_without_pose": {s: int(n) for s, n in sorted((frames_without_pose or {}).items()) if n},
+        "frame_orientation": orientation_summary(frame_rotations or {}),
         "annotation_faults": fault_summary(annotation_faults or {}),
         "failed_scenes": [{"scene": scene, "reason": failed[scene]} for scene in sorted(failed)],
         "questions": {
@@ -232,6 +253,8 @@ def make_report(
         "skipped": {t: dict(sorted(r.items())) for t, r in sorted(skipped.items()) if r},
         "answers": answer_stats(all_rows),
         "answer_priors": answer_priors(all_rows),
+        "answer_words": answer_word_balance(all_rows, [split for split in SPLITS for _ in question_rows.get(split, [])]),
+        "grounding": dict(grounding or {}),
         "sizes": size_stats(written, per_scene, frame_bytes_per_scene),
         "leakage": {"override": bool(leakage_override), "overridden_scenes": sorted(overridden_scenes)},
         "shards": [{"path": s.path, "rows": s.rows, "size_bytes": s.size_bytes} for s in written.shards],

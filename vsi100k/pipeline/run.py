@@ -86,6 +86,7 @@ def run_build(cfg: BuildConfig, *, command: str | None = None, progress: bool = 
     card (default: `cfg.command()`, every setting spelled out)."""
     from vsi100k.dataset.lock import OutputLock
     from vsi100k.dataset.output import prepare_output
+    from vsi100k.dataset.validate import validate_output
     from vsi100k.pipeline.assemble import assemble
 
     started = time.perf_counter()
@@ -98,8 +99,9 @@ def run_build(cfg: BuildConfig, *, command: str | None = None, progress: bool = 
             shown = "; ".join(s.reason or "" for s in list(summaries.values())[:3])
             raise BuildFailed(f"no scan could be built ({len(summaries)} failed; {shown}); "
                               f"{cfg.out_dir} was left as it was")
-        report = assemble(cfg, jobs, summaries, command, staged.path)
-        staged.commit(build_id=report["build_id"])
+        checked: dict[str, dict] = {}
+        report = assemble(cfg, jobs, summaries, command, staged.path, checked)
+        staged.commit(build_id=report["build_id"], validate=lambda path: validate_output(path, checked_frames=checked))
     return BuildResult(cfg.out_dir, report, [], time.perf_counter() - started,
                        [summaries[job.scene_id] for job in jobs])
 

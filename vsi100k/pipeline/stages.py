@@ -115,7 +115,7 @@ def frames_stage(scan: _LazyScene, job: ScanJob, cfg: BuildConfig, cache: BuildC
 
     if job.frames_key is None:
         if cfg.require_frames:
-            raise SceneError(job.scene_id, job.scene_dir, "no colour stream: no .sens, .mp4 or lowres_wide frames (required by --require-frames)")
+            raise SceneError(job.scene_id, job.scene_dir, "no colour stream: no .sens, video or lowres_wide frames (required by --require-frames)")
         return None
     frames = cache.frames.load_frames(job.scene_id, job.frames_key)
     if frames is None:
@@ -151,7 +151,16 @@ def questions_stage(facts: SceneFacts, visibility, has_frames: bool, cfg: BuildC
 
 
 def frames_meta(frames, key: str) -> dict:
-    """What a result records of its frames (the JPEGs stay in the frames cache under `key`)."""
+    """What a result records of its frames (the JPEGs stay in the frames cache under `key`).
+
+    Every JPEG is decoded here, on the worker: when all decode at the frames' size, their sha256
+    digests are recorded ("jpeg_sha256"), and the dataset's validation, which runs once for the
+    whole build, trusts images with those bytes instead of decoding them again. When one does not
+    decode, no digests are recorded and the validation decodes and reports them.
+    """
+    from vsi100k.dataset.validate import check_jpegs
+
+    digests, problems = check_jpegs(frames.jpegs, int(frames.width), int(frames.height))
     return {
         "key": key,
         "frame_indices": [int(i) for i in frames.indices],
@@ -160,7 +169,24 @@ def frames_meta(frames, key: str) -> dict:
         "height": int(frames.height),
         "source": FRAME_SOURCE_NAMES.get(frames.source, frames.source),
         **({"frames_without_pose": int(frames.frames_without_pose)} if frames.frames_without_pose else {}),
+        **({"rotation_deg": int(frames.rotation_deg)} if frames.rotation_deg else {}),
+        **({"stated_rotation_deg": int(frames.stated_rotation_deg)} if frames.stated_rotation_deg is not None else {}),
+        **({} if problems else {"jpeg_sha256": digests}),
     }
+
+
+def cache_manifest_record(job: ScanJob, cfg: BuildConfig, frames, meta: dict) -> None:
+    """Compute the scan's frames-manifest record (stream fingerprint, pixel checksums: every frame
+    decoded) here, on the worker, and cache it, so that assembly, which runs once for the whole
+    build, only checks it by hash. A record that cannot be made is left to assembly, which makes it
+    again and reports what fails."""
+    from vsi100k.pipeline.frames_manifest import scan_record
+
+    row = {"frame_indices": meta["frame_indices"], "frames": [{"bytes": bytes(data)} for data in frames.jpegs]}
+    try:
+        scan_record(cfg.cache_root, job, row)
+    except DETERMINISTIC_ERRORS:
+        pass
 
 
 def scene_result(job: ScanJob, facts: SceneFacts, rows: list[dict], skips: Counter, frames: dict | None) -> dict:
@@ -200,6 +226,8 @@ def compute_scan(job: ScanJob, cfg: BuildConfig, cache: BuildCache, until: str =
     facts, questions, skips = questions_stage(replace(facts, split=job.split), visibility, frames is not None, cfg)
     computed.append("questions")
     meta = frames_meta(frames, job.frames_key) if frames is not None else None
+    if frames is not None:
+        cache_manifest_record(job, cfg, frames, meta)
     rows = question_rows(questions)
     return scene_result(job, facts, rows, skips, meta), computed
 

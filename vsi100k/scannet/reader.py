@@ -11,7 +11,7 @@ from vsi100k.scannet.files import ScanFiles
 from vsi100k.scannet.labels import LabelTable
 from vsi100k.scannet.meta import axis_alignment, read_meta
 from vsi100k.scannet.ply import read_ply
-from vsi100k.scene import Scene, resolve_objects
+from vsi100k.scene import Scene, assemble_scene
 
 
 def load_scene(scene_dir: Path, labels: LabelTable | None = None) -> Scene:
@@ -34,20 +34,9 @@ def load_scene(scene_dir: Path, labels: LabelTable | None = None) -> Scene:
     vertices, colors, faces = read_ply(files.mesh, scene_id)
     seg_indices = read_segs(files.segs, scene_id, vertex_count=len(vertices))
     seg_groups = read_aggregation(files.aggregation, scene_id, known_segments=np.unique(seg_indices))
-    is_known = None if labels is None else (lambda raw: labels.get(raw) is not None)
-    objects, faults = resolve_objects(seg_groups, seg_indices, is_known)
-    return Scene(
-        scene_id=scene_id,
-        directory=scene_dir,
-        vertices=vertices,
-        colors=colors,
-        faces=faces,
-        seg_indices=seg_indices,
-        seg_groups=seg_groups,
-        axis_alignment=alignment,
-        metadata=meta,
+    return assemble_scene(
+        scene_id, scene_dir, vertices=vertices, colors=colors, faces=faces, seg_indices=seg_indices,
+        seg_groups=seg_groups, labels=labels, axis_alignment=alignment, metadata=meta,
         sens_path=files.sens if files.sens.exists() else None,
         video_path=files.video if files.video.exists() else None,
-        objects=objects,
-        annotation_faults=faults,
     )

@@ -1,8 +1,8 @@
 """ScanNet++ input: the only package that knows ScanNet++'s release file names and formats.
 
 Per scene (`<root>/data/<scene_id>/` or `<root>/<scene_id>/`): `scans/mesh_aligned_0.05.ply`,
-`scans/segments.json`, `scans/segments_anno.json`, and the iPhone stream `iphone/rgb.mp4` with
-`iphone/pose_intrinsic_imu.json`. Split lists `splits/nvs_sem_train.txt` / `nvs_sem_val.txt`.
+`scans/segments.json`, `scans/segments_anno.json`, and the iPhone stream `iphone/rgb.mkv` (`rgb.mp4`
+accepted) with `iphone/pose_intrinsic_imu.json`. Split lists `splits/nvs_sem_train.txt` / `nvs_sem_val.txt`.
 """
 
 from vsi100k.scannetpp.camera import IphoneCameras, read_iphone_cameras, write_iphone_cameras

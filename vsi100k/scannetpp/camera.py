@@ -6,7 +6,9 @@ One entry per video frame, keyed `frame_000000`, `frame_000001`, ...::
      "pose": 4x4 camera-to-world in ARKit's world, "aligned_pose": 4x4 camera-to-world in the
      aligned mesh frame (z up, metres), "imu": {...}}
 
-Camera axes of the poses: x right, y down, z forward (OpenCV), as the project's ray casting uses.
+Camera axes of the poses: x right, y down, z forward (OpenCV), as the project's ray casting uses:
+the official toolkit's `iphone/arkit_pcl.py` back-projects depth with the inverse intrinsic and
+multiplies by `aligned_pose` as it is (no axis flip).
 Only `aligned_pose`, `intrinsic` and `timestamp` are read; `pose` and `imu` are ignored.
 """
 

@@ -5,7 +5,7 @@ Release layout::
     <root>/data/<scene_id>/scans/mesh_aligned_0.05.ply
                               /segments.json
                               /segments_anno.json
-                          /iphone/rgb.mp4                  (rgb.mkv in some releases)
+                          /iphone/rgb.mkv                  (as released; rgb.mp4 also accepted)
                                  /pose_intrinsic_imu.json
     <root>/splits/nvs_sem_train.txt, nvs_sem_val.txt, nvs_test.txt
 
@@ -22,7 +22,7 @@ IPHONE_DIR = "iphone"
 MESH_NAME = "mesh_aligned_0.05.ply"
 SEGMENTS_NAME = "segments.json"
 ANNOTATION_NAME = "segments_anno.json"
-VIDEO_NAMES = ("rgb.mp4", "rgb.mkv")
+VIDEO_NAMES = ("rgb.mkv", "rgb.mp4")  # the release's name first (scannetpp common/scene_release.py)
 CAMERA_NAME = "pose_intrinsic_imu.json"
 DATA_DIR = "data"
 SPLITS_DIR = "splits"
@@ -53,12 +53,17 @@ class ScanppFiles:
 
     @property
     def video(self) -> Path:
-        """`iphone/rgb.mp4`, or `iphone/rgb.mkv` when only it exists."""
+        """`iphone/rgb.mkv` (the release's name), or `iphone/rgb.mp4` when only it exists."""
         iphone = Path(self.directory) / IPHONE_DIR
         for name in VIDEO_NAMES:
             if (iphone / name).is_file():
                 return iphone / name
         return iphone / VIDEO_NAMES[0]
+
+    @property
+    def iphone_video(self) -> Path:
+        """`iphone/rgb.mkv`: where the release puts the video (what writers write)."""
+        return Path(self.directory) / IPHONE_DIR / VIDEO_NAMES[0]
 
     @property
     def camera(self) -> Path:
@@ -75,16 +80,12 @@ def is_scan(folder: Path) -> bool:
 
 def find_scans(root: Path) -> list[Path]:
     """ScanNet++ scene folders in `root` and in `root/data/`, sorted by scene id."""
+    from vsi100k.scene import find_scan_folders
+
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: scenes folder not found")
-    found: dict[str, Path] = {}
-    for base in (root, root / DATA_DIR):
-        if base.is_dir():
-            for folder in base.iterdir():
-                if folder.is_dir() and is_scan(folder):
-                    found.setdefault(folder.name, folder)
-    return [found[name] for name in sorted(found)]
+    return find_scan_folders((root, root / DATA_DIR), is_scan)
 
 
 def split_list_files(root: Path) -> list[Path]:

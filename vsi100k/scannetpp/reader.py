@@ -10,7 +10,7 @@ from vsi100k.errors import SceneError
 from vsi100k.scannet.ply import read_ply
 from vsi100k.scannetpp.annotations import read_annotation, read_segments
 from vsi100k.scannetpp.files import ScanppFiles
-from vsi100k.scene import Scene, resolve_objects
+from vsi100k.scene import Scene, assemble_scene
 
 
 def load_scan(scene_dir: Path, labels=None) -> Scene:
@@ -33,20 +33,5 @@ def load_scan(scene_dir: Path, labels=None) -> Scene:
     video = files.video if files.video.is_file() else None
     if video is not None and not files.camera.is_file():
         raise SceneError(scene_id, files.camera, "file not found (the iPhone video needs its poses and intrinsics)")
-    is_known = None if labels is None else (lambda raw: labels.get(raw) is not None)
-    objects, faults = resolve_objects(seg_groups, seg_indices, is_known)
-    return Scene(
-        scene_id=scene_id,
-        directory=scene_dir,
-        vertices=vertices,
-        colors=colors,
-        faces=faces,
-        seg_indices=seg_indices,
-        seg_groups=seg_groups,
-        axis_alignment=np.eye(4),
-        metadata={},
-        sens_path=None,
-        video_path=video,
-        objects=objects,
-        annotation_faults=faults,
-    )
+    return assemble_scene(scene_id, scene_dir, vertices=vertices, colors=colors, faces=faces,
+                          seg_indices=seg_indices, seg_groups=seg_groups, labels=labels, video_path=video)

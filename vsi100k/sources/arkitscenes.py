@@ -37,6 +37,13 @@ def load(folder: Path, labels=None):
     return load_scan(Path(folder), labels)
 
 
+def stream(folder: Path, scene=None):
+    """The scan's colour stream (`vsi100k.arkitscenes.stream`), None when it has none."""
+    from vsi100k.arkitscenes.stream import colour_stream
+
+    return colour_stream(Path(folder), scene)
+
+
 def split_list_files(root: Path) -> list[Path]:
     """The split csv (fold folders are part of the scans' paths, so their fingerprints cover them)."""
     from vsi100k.arkitscenes import split_csv_files
@@ -65,6 +72,6 @@ def vocabulary():
 
 SOURCE = Source(
     name="arkitscenes", is_scan=is_scan, find_scans=find_scans, facts_inputs=facts_inputs,
-    load=load, split_lists=split_lists, split_list_files=split_list_files,
+    load=load, stream=stream, split_lists=split_lists, split_list_files=split_list_files,
     vocabulary=vocabulary, rooms=rooms,
 )

@@ -1,19 +1,24 @@
-"""The contract of a scan source: how to recognise, find, fingerprint and load its scans.
+"""The contract of a scan source: how to recognise, find, fingerprint and load its scans, and
+how to read their colour streams.
 
 A source is data (a frozen record of functions), registered in `vsi100k.sources.SOURCES`. Every
 source's `load` returns the same `Scene` value (mesh in a gravity-aligned metric frame via
-`axis_alignment`, objects with raw labels and instance ids, the colour stream located), so the
-stages after loading never ask where a scan came from; only the `dataset` column names it.
+`axis_alignment`, objects with raw labels and instance ids), and its `stream` the same
+`ColourStream` record (frames, poses, intrinsics, orientation), so the stages after loading never
+ask where a scan came from; only the `dataset` column names it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from vsi100k.facts.vocabulary import Vocabulary
 from vsi100k.scene import Scene
+
+if TYPE_CHECKING:
+    from vsi100k.frames.stream import ColourStream
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,9 @@ class Source:
         (ScanNet) vocabulary.
     rooms(root): scene id -> room for sources whose room is not derived from the scene id
         (ARKitScenes: the visit of each video); None: `vsi100k.tasks.leakage.room_of`.
+    stream(folder, scene=None): the scan's `ColourStream`, or None when it has no colour stream;
+        computed from the folder alone (cache keys are computed before any mesh is read), or with
+        the loaded `Scene` when there is one.
     """
 
     name: str
@@ -42,5 +50,6 @@ class Source:
     load: Callable[..., Scene]
     split_lists: Callable[[Path], dict[str, str]]
     split_list_files: Callable[[Path], list[Path]]
+    stream: Callable[..., "ColourStream | None"] = lambda folder, scene=None: None
     vocabulary: Callable[[], Vocabulary] | None = None
     rooms: Callable[[Path], dict[str, str]] | None = None

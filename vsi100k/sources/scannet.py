@@ -46,6 +46,13 @@ def split_lists_root(root: Path) -> Path:
     return Path(root)
 
 
+def stream(folder: Path, scene=None):
+    """The scan's colour stream (`vsi100k.scannet.stream`), None when it has none."""
+    from vsi100k.scannet.stream import colour_stream
+
+    return colour_stream(Path(folder), scene)
+
+
 def split_list_files(root: Path) -> list[Path]:
     base = split_lists_root(root)
     return [base / name for name in SPLIT_LIST_NAMES if (base / name).exists()]
@@ -59,6 +66,6 @@ def split_lists(root: Path) -> dict[str, str]:
 
 SOURCE = Source(
     name="scannet", is_scan=is_scan, find_scans=find_scans, facts_inputs=facts_inputs,
-    load=load, split_lists=split_lists, split_list_files=split_list_files,
+    load=load, stream=stream, split_lists=split_lists, split_list_files=split_list_files,
     vocabulary=None,
 )

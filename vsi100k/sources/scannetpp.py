@@ -33,6 +33,13 @@ def load(folder: Path, labels=None):
     return load_scan(Path(folder), labels)
 
 
+def stream(folder: Path, scene=None):
+    """The scan's colour stream (`vsi100k.scannetpp.stream`), None when it has none."""
+    from vsi100k.scannetpp.stream import colour_stream
+
+    return colour_stream(Path(folder), scene)
+
+
 def split_list_files(root: Path) -> list[Path]:
     from vsi100k.scannetpp.files import split_list_files as files
 
@@ -53,6 +60,6 @@ def vocabulary():
 
 SOURCE = Source(
     name="scannetpp", is_scan=is_scan, find_scans=find_scans, facts_inputs=facts_inputs,
-    load=load, split_lists=split_lists, split_list_files=split_list_files,
+    load=load, stream=stream, split_lists=split_lists, split_list_files=split_list_files,
     vocabulary=vocabulary,
 )

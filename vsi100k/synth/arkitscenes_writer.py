@@ -9,6 +9,7 @@ Rooms, furniture, meshes and camera paths come from the same generators as `vsi1
                                                      lowres_wide.traj          (when rendering)
                                   /<video_id>.truth.json
     <out>/3dod/Validation/<video_id>/...
+    <out>/3dod/metadata.csv              (video_id, visit_id, sky_direction, fold)
     <out>/3dod_train_val_splits.csv
 
 Objects are annotated as ARKitScenes annotates them: one oriented box per object of its 17 classes
@@ -17,6 +18,11 @@ walls, floor and ceiling get no box). The box is the truth box (the object's bou
 own yaw), so truth sizes are the box sides, truth bounds the box's corners and truth distances
 box-to-box. Instance ids are positions in the annotation file (from 1), which shuffles objects
 as the ScanNet twin does.
+Captures are stored as a held phone records them: video k is rolled to `CAPTURE_SKY[k % 4]` (where the
+sky is in its stored images: Up, Left, Down, Right), so its stored frames need the turn
+`SKY_DIRECTION_ROTATION_DEG` to be upright; `metadata.csv` states each video's sky direction, and
+states a wrong one for video `WRONG_SKY_INDEX` (as the release does for some videos), so readers
+must decide from the poses.
 The mesh is written in the release's frame (gravity-aligned, z up, metres). Videos of one room
 share a visit id (a room is filmed again with `rescan_probability`, as ScanNet rescans); rooms go
 to the Validation fold as the ScanNet writer puts rooms in its val list. Deterministic: the same
@@ -54,6 +60,21 @@ ARKIT_LABEL_OF = {
     "washing machine": "washer", "oven": "oven",
 }
 SPLIT_FOLDS = {"train": "Training", "val": "Validation"}
+CAPTURE_SKY = ("Up", "Left", "Down", "Right")  # sky side of the stored images of video k: CAPTURE_SKY[k % 4]
+WRONG_SKY_INDEX = 1  # the video whose metadata.csv row states a wrong sky direction
+
+
+def capture_sky(index: int) -> str:
+    """Where the sky is in the stored images of the index-th synthetic video."""
+    return CAPTURE_SKY[index % len(CAPTURE_SKY)]
+
+
+def stated_sky(index: int) -> str:
+    """The `sky_direction` metadata.csv states for the index-th video: the true one, except for
+    WRONG_SKY_INDEX, which gets the next direction of CAPTURE_SKY (a wrong one)."""
+    if index == WRONG_SKY_INDEX:
+        return CAPTURE_SKY[(index + 1) % len(CAPTURE_SKY)]
+    return capture_sky(index)
 
 
 def arkitscenes_video_id(seed: int, index: int) -> str:
@@ -81,13 +102,15 @@ def generate_arkitscenes_scenes(out_dir: Path, n_scenes: int, seed: int, *, n_fr
 def iter_generate_arkitscenes_scenes(out_dir: Path, n_scenes: int, seed: int,
                                      cfg: SynthConfig = SynthConfig()) -> Iterator[Path]:
     """Like `generate_arkitscenes_scenes`, yielding each video folder once complete; the split csv
-    is rewritten after every video."""
+    and `metadata.csv` are rewritten after every video."""
     from vsi100k.arkitscenes.files import RELEASE_DIR, SPLIT_CSV
+    from vsi100k.arkitscenes.metadata import METADATA_CSV, write_metadata_csv
     from vsi100k.arkitscenes.splits import write_split_csv
 
     check_request(n_scenes, seed, cfg, clean_only="ARKitScenes")
     out_dir = Path(out_dir)
     rows: list[tuple[str, str | None, str]] = []
+    metadata: list[tuple[str, str | None, str | None, str]] = []
     used: set[str] = set()
     for plan in plan_scans(n_scenes, seed, cfg):
         video_id = arkitscenes_video_id(seed, plan.index)
@@ -99,8 +122,11 @@ def iter_generate_arkitscenes_scenes(out_dir: Path, n_scenes: int, seed: int,
         split = split_of_room(plan.room, cfg)
         scene_dir = out_dir / RELEASE_DIR / SPLIT_FOLDS[split] / video_id
         write_arkitscenes_scan(scene_dir, plan.room, plan.index, seed, cfg, split)
-        rows.append((video_id, arkitscenes_visit_id(seed, plan.room), "validation" if split == "val" else "train"))
+        visit = arkitscenes_visit_id(seed, plan.room)
+        rows.append((video_id, visit, "validation" if split == "val" else "train"))
+        metadata.append((video_id, visit, stated_sky(plan.index), SPLIT_FOLDS[split]))
         write_split_csv(out_dir / SPLIT_CSV, sorted(rows))
+        write_metadata_csv(out_dir / RELEASE_DIR / METADATA_CSV, sorted(metadata))
         yield scene_dir
 
 
@@ -154,7 +180,7 @@ def write_arkitscenes_scan(scene_dir: Path, room: int, index: int, seed: int, cf
     frame_pixels: list[dict[int, int]] = []
     if cfg.render:
         owner_instance = np.array([renumber.get(int(i), 0) for i in annotation.owner_instance], dtype=np.int64)
-        _write_frames(files, mesh, owner_instance, trajectory, cfg, frame_pixels)
+        _write_frames(files, mesh, owner_instance, trajectory, cfg, frame_pixels, capture_sky(index))
     truth = SceneTruth(
         scene_id=scene_dir.name, scene_type=layout.scene_type, split=split, floor_area_m2=layout.room.area_m2,
         floor_polygon=layout.room.polygon.tolist(), wall_height_m=layout.room.height_m, axis_alignment=np.eye(4),
@@ -168,20 +194,35 @@ def write_arkitscenes_scan(scene_dir: Path, room: int, index: int, seed: int, cf
     return truth
 
 
+def held_poses(upright_poses: np.ndarray, sky: str, intrinsic: np.ndarray, width: int, height: int) -> np.ndarray:
+    """(N, 4, 4) camera-to-world of a sensor rolled so that its stored `width` x `height` images show
+    the sky on side `sky`: turning them by SKY_DIRECTION_ROTATION_DEG[sky] gives the views of the
+    upright cameras `upright_poses` (OpenCV axes)."""
+    from vsi100k.frames.orientation import SKY_DIRECTION_ROTATION_DEG, rotate_camera
+
+    _, _, _, turned = rotate_camera(intrinsic, width, height, np.eye(4)[None], SKY_DIRECTION_ROTATION_DEG[sky])
+    axes = turned[0, :3, :3].T  # upright camera axes from stored camera axes
+    out = np.array(upright_poses, dtype=np.float64)
+    out[:, :3, :3] = out[:, :3, :3] @ axes
+    return out
+
+
 def _write_frames(files, mesh, owner_instance: np.ndarray, trajectory, cfg: SynthConfig,
-                  frame_pixels: list[dict[int, int]]) -> None:
-    """Render every pose into the `lowres_wide` stream; fills `frame_pixels` (instance -> pixels) per frame."""
+                  frame_pixels: list[dict[int, int]], sky: str = "Up") -> None:
+    """Render every pose, the sensor held with the sky on side `sky`, into the `lowres_wide` stream;
+    fills `frame_pixels` (instance -> pixels) per frame."""
     from vsi100k.arkitscenes.camera import write_lowres_wide
     from vsi100k.synth.render import MeshRenderer
 
     color_camera, depth_camera = cameras(cfg)
+    poses = held_poses(trajectory.poses, sky, color_camera.matrix()[:3, :3], color_camera.width, color_camera.height)
     face_labels = owner_instance[mesh.owner[mesh.faces[:, 0]]]
     renderer = MeshRenderer(mesh.vertices, mesh.faces, mesh.colors, face_labels)
 
     def images():
-        for frame in renderer.render(trajectory.poses, color_camera, depth_camera):
+        for frame in renderer.render(poses, color_camera, depth_camera):
             frame_pixels.append(frame.label_pixels)
             yield frame.color
 
-    write_lowres_wide(files.frames_dir, files.scene_id, trajectory.times_s, trajectory.poses,
+    write_lowres_wide(files.frames_dir, files.scene_id, trajectory.times_s, poses,
                       color_camera.matrix()[:3, :3], images())

@@ -4,7 +4,7 @@ Rooms, furniture, meshes, annotation and camera paths come from the same generat
 `vsi100k.synth.writer` (clean profile); only the files differ:
 
     <out>/data/<scene_id>/scans/mesh_aligned_0.05.ply, segments.json, segments_anno.json
-                         /iphone/rgb.mp4, pose_intrinsic_imu.json
+                         /iphone/rgb.mkv, pose_intrinsic_imu.json
                          /<scene_id>.truth.json
     <out>/splits/nvs_sem_train.txt, nvs_sem_val.txt
 
@@ -121,7 +121,7 @@ def write_scannetpp_scan(scene_dir: Path, index: int, seed: int, cfg: SynthConfi
     if cfg.render:
         files = ScanppFiles(scene_dir)
         color_camera, _ = cameras(cfg)
-        _write_video(files.video, mesh, annotation, trajectory, cfg, frame_pixels)
+        _write_video(files.iphone_video, mesh, annotation, trajectory, cfg, frame_pixels)
         write_iphone_cameras(files.camera, trajectory.times_s, trajectory.poses, color_camera.matrix()[:3, :3],
                              arkit_from_aligned)
     truth = SceneTruth(
@@ -138,7 +138,9 @@ def write_scannetpp_scan(scene_dir: Path, index: int, seed: int, cfg: SynthConfi
 
 
 def _write_video(path: Path, mesh, annotation, trajectory, cfg: SynthConfig, frame_pixels: list[dict[int, int]]) -> None:
-    """Render every pose into an H.264 mp4 at the trajectory's frame rate; fills `frame_pixels`."""
+    """Render every pose into `path` (the release's `rgb.mkv`) through the project's video writer at
+    the trajectory's frame rate; fills `frame_pixels`. The container is the writer's choice (readers
+    probe the bytes, not the name)."""
     from vsi100k.frames.export import write_mp4
     from vsi100k.synth.render import MeshRenderer
 

@@ -1,7 +1,7 @@
 """The build-wide passes: what runs over a whole build's questions once every scan's are known.
 
 1. The answer-share cap (`vsi100k.tasks.answer_cap`) drops over-represented route-planning answers.
-2. The letter pass (`vsi100k.tasks.common.balance_letters`) balances every choice type's correct
+2. The letter pass (`vsi100k.tasks.letters.balance_letters`) balances every choice type's correct
    letters.
 Both `vsi100k build` (at assembly, on dataset rows) and `vsi100k questions` (on `Question` values)
 call them here, so the two commands write the same questions. Nothing cached is rewritten.
@@ -14,7 +14,7 @@ from typing import Hashable, Mapping, Sequence
 
 from vsi100k.tasks.answer_cap import capped_indices
 from vsi100k.tasks.base import Question
-from vsi100k.tasks.common import balance_letters
+from vsi100k.tasks.letters import balance_letters
 
 
 def build_wide_passes(records: Sequence[Mapping], seed: int,

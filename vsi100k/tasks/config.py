@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from vsi100k.errors import ConfigError
+from vsi100k.tasks.names import TASK_NAMES
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,10 @@ class QuestionConfig:
     balance_answer_words: yield direction questions in complete rounds of answer words and drop
         the rest as "answer_balance" (no answer priors); False keeps every valid triple (for
         studying the geometry rules alone).
+    grounding: on scans whose frames were ray-cast, drop a candidate naming an object that covers
+        less than its type's share of every stored frame as "not_in_frames" (`vsi100k.tasks.grounding`).
+    grounding_share: one share of a frame (fraction in [0, 1)) for every checked type instead of the
+        per-type defaults `vsi100k.tasks.grounding.GROUNDING_SHARES` (2% counting, 0.5% the others).
     """
 
     seed: int = 0
@@ -138,14 +143,15 @@ class QuestionConfig:
     ambiguity_tolerance: float = 0.25
     keep_ambiguous: bool = False
     balance_answer_words: bool = True
+    # grounded questions (`vsi100k.tasks.grounding`): None = the per-type defaults GROUNDING_SHARES
+    grounding: bool = True
+    grounding_share: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise ConfigError(f"QuestionConfig.seed must be a non-negative integer, got {self.seed!r}")
         if self.mix not in MIXES:
             raise ConfigError(f"unknown mix {self.mix!r}; choose one of {sorted(MIXES)}")
-        from vsi100k.tasks.registry import TASK_NAMES  # local: the registry imports the tasks, which import this module
-
         unknown = sorted(set(self.caps) - set(TASK_NAMES))
         if unknown:
             raise ConfigError(f"caps name unknown question types {unknown}; valid names: {list(TASK_NAMES)}")
@@ -205,6 +211,15 @@ class QuestionConfig:
             raise ConfigError(f"keep_ambiguous must be True or False, got {self.keep_ambiguous!r}")
         if not isinstance(self.balance_answer_words, bool):
             raise ConfigError(f"balance_answer_words must be True or False, got {self.balance_answer_words!r}")
+        if not isinstance(self.grounding, bool):
+            raise ConfigError(f"grounding must be True or False, got {self.grounding!r}")
+        if self.grounding_share is not None and not (
+            isinstance(self.grounding_share, (int, float)) and not isinstance(self.grounding_share, bool)
+            and math.isfinite(self.grounding_share) and 0 <= self.grounding_share < 1
+        ):
+            raise ConfigError(
+                f"grounding_share must be a fraction of a frame in [0, 1) (0.05 = 5%), got {self.grounding_share!r}"
+            )
         if self.distractor_min_ratio <= 1:
             raise ConfigError(f"distractor_min_ratio must be above 1 (1.2 = 20% apart), got {self.distractor_min_ratio!r}")
 
@@ -222,9 +237,16 @@ class QuestionConfig:
 
     def question_types(self) -> tuple[str, ...]:
         """Types this config generates (cap > 0), in registry order."""
-        from vsi100k.tasks.registry import TASK_NAMES
-
         return tuple(name for name in TASK_NAMES if self.cap(name) > 0)
+
+    def grounding_share_for(self, question_type: str) -> float | None:
+        """The share of one frame each named object must cover in some stored frame, or None when the
+        type is not checked (grounding off, room size, appearance order)."""
+        from vsi100k.tasks.grounding import GROUNDING_SHARES
+
+        if not self.grounding or question_type not in GROUNDING_SHARES:
+            return None
+        return float(GROUNDING_SHARES[question_type] if self.grounding_share is None else self.grounding_share)
 
     def rel_distance_gap_for(self, room_area_m2: float) -> float:
         """Minimum gap (metres) between any two choice distances for a room of this size."""

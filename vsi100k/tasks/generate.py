@@ -5,8 +5,10 @@ Randomness: one `np.random.Generator` per (seed, scene, question type), seeded w
 `hash()`), so a type's questions do not change when other types or scenes are added. The per-scene
 cap of a type is drawn from a second generator [seed, crc32(scene), crc32(type), 1]: with a
 fractional cap x the scene keeps floor(x) questions, plus one with probability x - floor(x).
-A task yields candidates in random order; the first `cap` questions are kept and every further one
-is counted as the skip reason "cap_reached", so a larger cap only ever appends questions.
+A task yields candidates in random order; on a frame-checked scan a candidate naming an object no
+stored frame shows well enough is dropped first ("not_in_frames", `vsi100k.tasks.grounding`), so it
+does not use up the cap; the first `cap` questions are kept and every further one is counted as the
+skip reason "cap_reached", so a larger cap only ever appends questions.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from vsi100k.facts.schema import SceneFacts
 from vsi100k.tasks.base import Question, Skip
 from vsi100k.tasks.config import QuestionConfig
+from vsi100k.tasks.grounding import NOT_IN_FRAMES, frame_checked, unseen_objects
 from vsi100k.tasks.io import DATASET_NAME
 from vsi100k.tasks.registry import get_task
 
@@ -61,6 +64,7 @@ def generate_type(
     cap = scene_cap(cfg.cap(question_type), seed, facts.scene_id, question_type)
     kept: list[Question] = []
     skips: SkipCounts = Counter()
+    min_share = cfg.grounding_share_for(question_type) if frame_checked(facts) else None
     seen_text: set[tuple[str, tuple[str, ...]]] = set()
     for item in task.generate(facts, cfg, task_rng(seed, facts.scene_id, question_type)):
         if isinstance(item, Skip):
@@ -77,6 +81,9 @@ def generate_type(
         if key in seen_text:
             raise ValueError(f"{facts.scene_id}: task {question_type} yielded the same question twice: {item.question!r}")
         seen_text.add(key)
+        if min_share is not None and unseen_objects(item, facts, min_share):
+            skips[(question_type, NOT_IN_FRAMES)] += 1
+            continue
         if len(kept) >= cap:
             skips[(question_type, "cap_reached")] += 1
             continue

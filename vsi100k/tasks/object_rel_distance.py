@@ -11,15 +11,15 @@ its instances (choices may have several instances; the target has one). Dropped,
 - "definition_ambiguous": under exact geometry (closest points of the vertex sets, 0 for
   overlapping solids) a different choice is the closest (`vsi100k.tasks.ambiguity`).
 The gaps are measured with the default distances. Options list the four categories in the question's order; the answer is the closest one's name.
-A build-wide letter pass may later move the correct option (`vsi100k.tasks.common.balance_letters`);
-`relist_choices` then re-words the question so that its choice list still follows the options.
+A build-wide letter pass may later move the correct option (`vsi100k.tasks.letters.balance_letters`);
+`vsi100k.tasks.rewording.relist_choices` then re-words the question so that its choice list still follows the options.
 """
 
 from __future__ import annotations
 
 from itertools import combinations
 from math import comb
-from typing import Iterator, Sequence
+from typing import Iterator
 
 import numpy as np
 
@@ -29,13 +29,13 @@ from vsi100k.tasks.ambiguity import AMBIGUOUS, ambiguity_details
 from vsi100k.tasks.common import CategoryIndex, arrange_choices, choice_question, shuffled
 from vsi100k.tasks.config import QuestionConfig
 from vsi100k.tasks.options import LetterBalancer
+from vsi100k.tasks.rewording import N_CHOICES, REL_DISTANCE_SLOTS, REL_DISTANCE_TYPE, relist_choices  # noqa: F401 (re-exported)
 from vsi100k.tasks.templates import load_template
 
-QUESTION_TYPE = "object_rel_distance"
+QUESTION_TYPE = REL_DISTANCE_TYPE
 ANSWER_KIND = "choice"
-SLOTS = ("choice_a", "choice_b", "choice_c", "choice_d", "category")
+SLOTS = REL_DISTANCE_SLOTS
 ANSWERS = None
-N_CHOICES = 4
 
 
 def choice_sets(others: list[str], k: int, rng: np.random.Generator) -> list[tuple[str, ...]]:
@@ -48,24 +48,6 @@ def choice_sets(others: list[str], k: int, rng: np.random.Generator) -> list[tup
         if picked not in seen:
             seen.append(picked)
     return seen
-
-
-def relist_choices(question: str, old_words: Sequence[str], new_words: Sequence[str]) -> str:
-    """The question re-worded for options put in a new order: its choice list follows the options.
-
-    question: a question of this type whose choice list is `old_words` in order; returns the same
-    question listing `new_words` (the same words, reordered) instead. Raises ValueError when the
-    question is not this type's wording of `old_words`.
-    """
-    if sorted(old_words) != sorted(new_words) or len(old_words) != N_CHOICES:
-        raise ValueError(f"{QUESTION_TYPE}: {list(new_words)} is not a reordering of the 4 choices {list(old_words)}")
-    template = load_template(QUESTION_TYPE, SLOTS, ANSWERS)
-    marker = "\x00"
-    head, tail = template.render(**dict(zip(SLOTS[:N_CHOICES], old_words)), category=marker).split(marker)
-    category = question[len(head):len(question) - len(tail)] if len(question) > len(head) + len(tail) else ""
-    if not (category and question.startswith(head) and question.endswith(tail)):
-        raise ValueError(f"{QUESTION_TYPE}: question {question!r} does not list the choices {list(old_words)} in order")
-    return template.render(**dict(zip(SLOTS[:N_CHOICES], new_words)), category=category)
 
 
 def generate(facts: SceneFacts, cfg: QuestionConfig, rng: np.random.Generator) -> Iterator[Question | Skip]:

@@ -1,7 +1,8 @@
 """The explicit registry of question types: VSI-Bench id -> `Task`, built from imports.
 
-The order of `TASKS` is the generation and report order. Adding a question type means writing its
-module (see `vsi100k.tasks.base`) and listing its `TASK` here; nothing is looked up by name.
+The order of `TASKS` is the generation and report order, that of `vsi100k.tasks.names.TASK_NAMES`.
+Adding a question type means writing its module (see `vsi100k.tasks.base`) and listing its `TASK`
+here and its name in `vsi100k.tasks.names`; nothing is looked up by name.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from vsi100k.tasks import (
     route_planning,
 )
 from vsi100k.tasks.base import Task
+from vsi100k.tasks.names import TASK_NAMES
 
 _ORDER: tuple[Task, ...] = (
     object_counting.TASK,
@@ -32,9 +34,9 @@ _ORDER: tuple[Task, ...] = (
 )
 
 TASKS: MappingProxyType[str, Task] = MappingProxyType({task.question_type: task for task in _ORDER})
-TASK_NAMES: tuple[str, ...] = tuple(TASKS)
-if len(TASK_NAMES) != len(_ORDER):
-    raise TypeError(f"two registered tasks share a question type: {[t.question_type for t in _ORDER]}")
+if tuple(task.question_type for task in _ORDER) != TASK_NAMES:
+    raise TypeError(f"registered tasks {[t.question_type for t in _ORDER]} differ from vsi100k.tasks.names.TASK_NAMES "
+                    f"{list(TASK_NAMES)}; list a new type in both, in the same order")
 
 
 def get_task(name: str) -> Task:
