@@ -35,7 +35,12 @@ def video_codec() -> str:
 
 
 # Options that fix the bytes: a library default may change with a version or with the machine.
-CONTAINER_OPTIONS = {"fflags": "+bitexact", "movflags": "+faststart"}
+# The container follows the file's suffix: mp4 (VSI-Bench's videos) or Matroska (ScanNet++'s rgb.mkv);
+# with +bitexact FFmpeg's Matroska muxer writes fixed, not random, segment and track ids.
+CONTAINERS = {
+    ".mp4": ("mp4", {"fflags": "+bitexact", "movflags": "+faststart"}),
+    ".mkv": ("matroska", {"fflags": "+bitexact"}),
+}
 ENCODER_OPTIONS = {"threads": "1", "flags": "+bitexact"}
 # x264's macroblock-tree rate control is off: with it on, the same frames encoded twice in one process
 # gave different bitstreams depending on what the process had done before (2-3 variants in 18 encodes of
@@ -64,7 +69,7 @@ def rgb_to_yuv420p(rgb: np.ndarray) -> np.ndarray:
 
 def write_mp4(path: Path, frames: Iterable[np.ndarray], *, fps: float = 24.0, max_width: int = 640,
               max_height: int = 480, crf: int = 23) -> int:
-    """Encode (H, W, 3) uint8 RGB frames into `path`; returns the number of frames written.
+    """Encode (H, W, 3) uint8 RGB frames into `path` (.mp4 or .mkv); returns the number of frames written.
 
     Every frame is resized to the first frame's size fitted into max_width x max_height (even sides).
     crf: libx264 constant rate factor (lower = better; 23 is FFmpeg's default). Deterministic: one
@@ -74,13 +79,16 @@ def write_mp4(path: Path, frames: Iterable[np.ndarray], *, fps: float = 24.0, ma
     from fractions import Fraction
 
     path = Path(path)
+    if path.suffix.lower() not in CONTAINERS:
+        raise ValueError(f"{path}: a video is written as one of {sorted(CONTAINERS)}, not {path.suffix or 'no suffix'}")
+    container_format, container_options = CONTAINERS[path.suffix.lower()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.mp4")
+    tmp = path.with_name(path.name + ".tmp" + path.suffix.lower())
     codec = video_codec()
     count = 0
     size = None
     rate = Fraction(fps).limit_denominator(1001)
-    with av.open(str(tmp), mode="w", format="mp4", container_options=dict(CONTAINER_OPTIONS)) as container:
+    with av.open(str(tmp), mode="w", format=container_format, container_options=dict(container_options)) as container:
         stream = None
         for rgb in frames:
             if stream is None:
