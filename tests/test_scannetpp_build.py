@@ -191,6 +191,7 @@ def test_a_release_tree_with_only_rgb_mkv_builds_frames(mixed, tmp_path):
 
     folder = Path(shutil.copytree(mixed / "data" / PP_IDS[0], tmp_path / "data" / PP_IDS[0]))
     assert sorted(p.name for p in (folder / "iphone").iterdir()) == ["pose_intrinsic_imu.json", "rgb.mkv"]
+    assert (folder / "iphone" / "rgb.mkv").read_bytes()[:4] == b"\x1aE\xdf\xa3"  # a Matroska (EBML) file
     stream = locate_stream(folder)
     assert (stream.kind, stream.name, stream.orientation) == ("video", "rgb.mkv", "as_stored")
     frames = sample_scene_frames(load_scan(folder), FramesConfig(n_frames=8))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from vsi100k.dataset.schema import ANSWER_KINDS, FRAME_SOURCES, QUESTION_COLUMNS
+from vsi100k.facts import precision
 from vsi100k.tasks.base import Question
 from vsi100k.tasks.io import question_to_record  # the one serialiser of a question
 JPEG_MAGIC = b"\xff\xd8"
@@ -69,9 +70,9 @@ def frame_row(
     """The frames row of one scene (columns of `frame_features()`).
 
     frame_indices: indices of the sampled frames in the source stream. timestamps_s: their times in
-    seconds. jpegs: the encoded frames, each `width` x `height` pixels. source: "sens", "mp4" or "images"
-    (an image folder). rotation_deg: clockwise turn (0, 90, 180, 270) applied to the stored images
-    to make them upright (ARKitScenes; 0 for streams stored upright).
+    seconds (stored at 1e-6 s). jpegs: the encoded frames, each `width` x `height` pixels. source:
+    "sens", "mp4" or "images" (an image folder). rotation_deg: clockwise turn (0, 90, 180, 270)
+    applied to the stored images to make them upright (ARKitScenes; 0 for streams stored upright).
     """
     if not (len(frame_indices) == len(timestamps_s) == len(jpegs)):
         raise ValueError(
@@ -90,7 +91,7 @@ def frame_row(
     return {
         "scene_name": scene_name,
         "frame_indices": [int(i) for i in frame_indices],
-        "timestamps_s": [float(t) for t in timestamps_s],
+        "timestamps_s": [precision.time_s(t) for t in timestamps_s],
         "frames": [{"bytes": bytes(data), "path": None} for data in jpegs],
         "width": int(width),
         "height": int(height),

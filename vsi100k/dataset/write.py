@@ -5,7 +5,13 @@ shard count, known only at the end), so a crash leaves at most hidden `*.tmp` fi
 write removes. Bytes are deterministic: rows arrive in a fixed order (callers sort them), shard and
 row-group boundaries depend only on the rows, and the parquet metadata holds the Features and the
 writer's version but no timestamp. Every page carries a CRC checksum, so validation detects
-corrupt pages. A failing write (disk full, read-only folder) raises `OutputError` naming the shard.
+corrupt pages. The file layout is fixed by explicit writer options (`parquet_writer_options`), never
+by pyarrow's defaults, which change between versions: dictionary encoding only for the short
+repeated string columns, no column statistics or page index, fixed page and batch sizes. Only the
+footer's `created_by` (pyarrow's version, which pyarrow does not let a writer set) and the
+encodings a pyarrow release chooses inside those settings still tie the bytes to the installed
+pyarrow: bytes are promised under the lock file, values under every pyarrow the package allows.
+A failing write (disk full, read-only folder) raises `OutputError` naming the shard.
 """
 
 from __future__ import annotations
@@ -47,6 +53,47 @@ class ShardLimits:
         for name in ("max_rows", "max_bytes", "row_group_rows"):
             if getattr(self, name) < 1:
                 raise ValueError(f"ShardLimits.{name} must be >= 1, got {getattr(self, name)}")
+
+
+# Columns dictionary-encoded (few distinct values per shard); every other column is plain-encoded.
+DICTIONARY_COLUMNS = ("dataset", "scene_name", "question_type", "ground_truth", "answer", "answer_kind", "source")
+
+
+def parquet_writer_options(schema) -> dict:
+    """Every `pyarrow.parquet.ParquetWriter` option that shapes the file, set explicitly.
+
+    schema: the arrow schema written; dictionary encoding is enabled for its `DICTIONARY_COLUMNS`.
+    """
+    return {
+        "version": "2.6",
+        "data_page_version": "1.0",
+        "compression": "zstd",
+        "compression_level": 3,
+        "use_dictionary": [name for name in schema.names if name in DICTIONARY_COLUMNS],
+        "dictionary_pagesize_limit": 2**20,
+        "data_page_size": 2**20,
+        "write_batch_size": 1024,
+        "write_statistics": False,
+        "write_page_index": False,
+        "write_page_checksum": True,
+        "use_byte_stream_split": False,
+        "use_compliant_nested_type": True,
+        "store_schema": True,
+    }
+
+
+def write_table(table, path: Path) -> Path:
+    """Write one arrow table to `path` as parquet with `parquet_writer_options` (temporary name, then
+    rename): for parquet files written outside the dataset's shards, e.g. an exported task."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    tmp = path.with_name(path.name + TMP_SUFFIX)
+    with _writing(tmp):
+        with pq.ParquetWriter(tmp, table.schema, **parquet_writer_options(table.schema)) as writer:
+            writer.write_table(table)
+        os.replace(tmp, path)
+    return path
 
 
 QUESTION_LIMITS = ShardLimits(max_rows=1_000_000, max_bytes=256 * 2**20, row_group_rows=10_000)
@@ -143,7 +190,7 @@ def write_shards(rows: Iterable[dict], features, directory: Path, split: str, li
             if writer is None:
                 temp_paths.append(directory / f".{split}-{len(temp_paths):05d}.parquet{TMP_SUFFIX}")
                 with _writing(temp_paths[-1]):
-                    writer = pq.ParquetWriter(temp_paths[-1], schema, compression="zstd", write_page_checksum=True)
+                    writer = pq.ParquetWriter(temp_paths[-1], schema, **parquet_writer_options(schema))
                 shard_rows = shard_bytes = 0
             group.append(row)
             shard_rows += 1

@@ -181,7 +181,9 @@ def export_lmms_task(cfg: LmmsExportConfig) -> LmmsExport:
     frames_dir.mkdir()
     for shard in frame_shards:
         shutil.copyfile(shard, frames_dir / shard.name)
-    questions.to_parquet(str(out_dir / QUESTIONS_FILE))
+    from vsi100k.dataset.write import write_table
+
+    write_table(questions.with_format("arrow")[:], out_dir / QUESTIONS_FILE)  # the dataset's writer settings
     shutil.copyfile(utils_module.__file__, out_dir / UTILS_FILE)
     shutil.copyfile(metrics_module.__file__, out_dir / METRICS_FILE)
     yaml_path = out_dir / f"{cfg.task}.yaml"

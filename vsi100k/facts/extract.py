@@ -122,6 +122,7 @@ def extract_facts(scene: Scene, cfg: FactsConfig | None = None, vocabulary: Voca
     notes = scene.annotation_faults.notes()
     vocabulary = vocabulary or default_vocabulary()
     objects: list[ObjectFacts] = []
+    box_sets: list[dict[str, Box]] = []  # unrounded boxes: distances come from them, then are rounded
     point_sets: list[np.ndarray] = []
     empty: list[str] = []
     few: list[str] = []
@@ -145,12 +146,13 @@ def extract_facts(scene: Scene, cfg: FactsConfig | None = None, vocabulary: Voca
             vertex_count=int(len(index)),
             boxes=boxes,
         ))
+        box_sets.append(boxes)
         point_sets.append(points)
     if empty:
         notes.append(f"skipped {len(empty)} segGroups with no vertices: {_listing(empty)}")
     if few:
         notes.append(f"{len(few)} objects have fewer than 4 vertices (flat boxes): {_listing(few)}")
-    distances, exact, overlapping = _pair_distances(objects, point_sets, cfg, annotated is not None)
+    distances, exact, overlapping = _pair_distances(objects, box_sets, point_sets, cfg, annotated is not None)
     room = _room(vertices, cfg)
     return SceneFacts(
         scene_id=scene.scene_id,
@@ -194,7 +196,8 @@ def _listing(items: list[str]) -> str:
 
 
 def _pair_distances(
-    objects: list[ObjectFacts], point_sets: list[np.ndarray], cfg: FactsConfig, annotated: bool = False
+    objects: list[ObjectFacts], box_sets: list[dict[str, Box]], point_sets: list[np.ndarray], cfg: FactsConfig,
+    annotated: bool = False,
 ) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], float], tuple[tuple[int, int], ...]]:
     """For every pair of categorised objects, keyed by ascending instance ids: the distance of
     `cfg.distance_method` and the exact distance (metres), and the pairs the overlap rule set to 0.
@@ -206,15 +209,15 @@ def _pair_distances(
     chosen = [k for k, obj in enumerate(objects) if obj.category is not None]
     if len(chosen) < 2:
         return {}, {}, ()
-    boxes: list[Box] = [objects[k].boxes[cfg.box_method] for k in chosen]
+    boxes: list[Box] = [box_sets[k][cfg.box_method] for k in chosen]
     if annotated:
         from vsi100k.geometry import box_distance
 
-        exact, overlaps = box_distance.box_distance_matrix([objects[k].boxes["oriented"] for k in chosen])
+        exact, overlaps = box_distance.box_distance_matrix([box_sets[k]["oriented"] for k in chosen])
         closest = exact
     else:
         points = [point_sets[k] for k in chosen]
-        gravity = [objects[k].boxes["gravity_aligned"] for k in chosen]
+        gravity = [box_sets[k]["gravity_aligned"] for k in chosen]
         closest = distance_geometry.closest_points_distances(points, gravity)
         overlaps = overlap_geometry.overlap_matrix(points, gravity, cfg.overlap_min_fraction, cfg.overlap_margin_m)
         exact = np.where(overlaps, 0.0, closest)

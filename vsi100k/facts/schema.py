@@ -1,7 +1,9 @@
 """The on-disk facts of one scene: a versioned JSON that question generation reads alone.
 
 Pure data and (de)serialisation; no geometry is computed here. All geometry is in the aligned
-frame (z up), in metres.
+frame (z up), in metres. Every number is held at the declared precision (`vsi100k.facts.precision`:
+1e-6 m, 1e-6 m2, 1e-6 per rotation entry, 1e-6 s), rounded when a value is made, so facts computed
+in memory and facts read back from JSON are the same numbers on every machine.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from vsi100k.facts import precision
 
 from vsi100k.geometry.box import BOX_METHODS, Box  # noqa: F401  (re-exported: part of the facts schema)
 
@@ -20,6 +25,21 @@ EXACT_BOX_METHOD = "gravity_aligned"  # the box of exact geometry: sizes, direct
 DISTANCE_METHODS = ("box_grid", "closest_points", "centers")
 
 
+def rounded_box(box: Box) -> Box:
+    """`box` with centre and extent at 1e-6 m and rotation entries at 1e-6 (the declared precision)."""
+    return Box(
+        center=np.array(precision.rounded_list(np.ravel(box.center), precision.LENGTH_DECIMALS)),
+        extent=np.array(precision.rounded_list(np.ravel(box.extent), precision.LENGTH_DECIMALS)),
+        rotation=np.array(
+            precision.rounded_list(np.ravel(box.rotation), precision.ROTATION_DECIMALS), dtype=float
+        ).reshape(np.shape(box.rotation)),
+    )
+
+
+def _rounded_distances(distances: dict) -> dict:
+    return {key: precision.length_m(d) for key, d in distances.items()}
+
+
 @dataclass(frozen=True)
 class ObjectFacts:
     """One annotated object (one deduplicated segGroup)."""
@@ -28,7 +48,10 @@ class ObjectFacts:
     raw_label: str  # as annotated in ScanNet, e.g. "trash can"
     category: str | None  # VSI-Bench vocabulary name, e.g. "trash bin"; None = never asked about
     vertex_count: int
-    boxes: dict[str, Box]  # keyed by BOX_METHODS
+    boxes: dict[str, Box]  # keyed by BOX_METHODS (held at the declared precision)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "boxes", {name: rounded_box(box) for name, box in self.boxes.items()})
 
     def to_json(self) -> dict:
         return {
@@ -76,6 +99,9 @@ class Appearances:
     def max_share(self, instance_id: int) -> float:
         """The largest fraction of one sampled frame that the instance covers (0 when never seen)."""
         return self.max_pixels.get(int(instance_id), 0) / float(self.ray_grid[0] * self.ray_grid[1])
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "first_s", {c: precision.time_s(t) for c, t in self.first_s.items()})
 
     def to_json(self) -> dict:
         return {
@@ -134,6 +160,11 @@ class SceneFacts:
     exact_distances_m: dict[tuple[int, int], float] = field(default_factory=dict)
     overlapping_pairs: tuple[tuple[int, int], ...] = ()
     appearances: Appearances | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "distances_m", _rounded_distances(self.distances_m))
+        object.__setattr__(self, "exact_distances_m", _rounded_distances(self.exact_distances_m))
+        object.__setattr__(self, "room_area_m2", precision.area_m2(self.room_area_m2))
 
     # ---- lookups used by question generation ----
     def object(self, instance_id: int) -> ObjectFacts:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vsi100k.geometry.plain import transform
+
 BOX_METHODS = ("oriented", "axis_aligned", "gravity_aligned")
 
 
@@ -30,7 +32,7 @@ class Box:
         """(8, 3) corner points in world coordinates."""
         signs = np.array([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)], dtype=float)
         local = signs * (np.asarray(self.extent) / 2.0)
-        return local @ np.asarray(self.rotation).T + np.asarray(self.center)
+        return transform(local, np.asarray(self.rotation).T) + np.asarray(self.center)
 
     def to_json(self) -> dict:
         return {

@@ -26,6 +26,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from vsi100k.geometry.box import Box
+from vsi100k.geometry.plain import norm3, transform
 
 DEFAULT_GRID_STEP_M = 0.05
 _PATCH_SIDE = 8  # samples per patch side: 8 x 8 samples, about 0.35 m x 0.35 m at 5 cm
@@ -58,7 +59,8 @@ def box_surface_grid(box: Box, step_m: float = DEFAULT_GRID_STEP_M) -> np.ndarra
     grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
     index = np.stack(np.meshgrid(*[np.arange(n) for n in counts], indexing="ij"), axis=-1).reshape(-1, 3)
     on_boundary = ((index == 0) | (index == counts - 1)).any(axis=1)
-    return grid[on_boundary] @ np.asarray(box.rotation, dtype=np.float64).T + np.asarray(box.center, dtype=np.float64)
+    rotation, center = np.asarray(box.rotation, dtype=np.float64), np.asarray(box.center, dtype=np.float64)
+    return transform(grid[on_boundary], rotation.T) + center
 
 
 class _GridBoxes:
@@ -76,8 +78,8 @@ class _GridBoxes:
             parts = _box_patches(self.extents[i], self.counts[i], self.spacing[i])
             rot, ctr = self.rotations[i], self.centers[i]
             owner.append(np.full(len(parts[0]), i))
-            samples.append(parts[0] @ rot.T + ctr)
-            centre.append(parts[1] @ rot.T + ctr)
+            samples.append(transform(parts[0], rot.T) + ctr)
+            centre.append(transform(parts[1], rot.T) + ctr)
             axis_u.append(rot[:, parts[2]].T)
             axis_v.append(rot[:, parts[3]].T)
             half_uv.append(parts[4])
@@ -114,7 +116,7 @@ class _GridBoxes:
         out = np.empty(len(patches))
         for lo in range(0, len(patches), _CHUNK):
             p, t = patches[lo:lo + _CHUNK], targets[lo:lo + _CHUNK]
-            local = np.matmul(self.samples[p] - self.centers[t][:, None, :], self.rotations[t])
+            local = transform(self.samples[p] - self.centers[t][:, None, :], self.rotations[t][:, None])
             out[lo:lo + _CHUNK] = np.sqrt(_nearest_grid_sq(local, self.extents[t], self.counts[t], self.spacing[t]))
         return out
 
@@ -360,7 +362,7 @@ def closest_points_distances(point_sets: Sequence[np.ndarray], boxes: Sequence[B
 # ---------------------------------------------------------------- centres
 def center_distance(box_a: Box, box_b: Box) -> float:
     """Distance between two box centres, metres."""
-    return float(np.linalg.norm(np.asarray(box_a.center, dtype=float) - np.asarray(box_b.center, dtype=float)))
+    return norm3(np.asarray(box_a.center, dtype=float) - np.asarray(box_b.center, dtype=float))
 
 
 def center_distances(boxes: Sequence[Box]) -> np.ndarray:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from vsi100k.geometry.box import Box
+from vsi100k.geometry.plain import transform
 
 DEFAULT_MIN_FRACTION = 0.5
 DEFAULT_MARGIN_M = 0.02
@@ -33,7 +34,7 @@ def inside_fraction(points: np.ndarray, box: Box, margin_m: float = DEFAULT_MARG
     half = np.asarray(box.extent, dtype=np.float64) / 2.0 - margin_m
     if np.any(half <= 0):
         return 0.0
-    local = (pts - np.asarray(box.center, dtype=np.float64)) @ np.asarray(box.rotation, dtype=np.float64)
+    local = transform(pts - np.asarray(box.center, dtype=np.float64), np.asarray(box.rotation, dtype=np.float64))
     return float(np.mean(np.all(np.abs(local) < half, axis=1)))
 
 

@@ -33,6 +33,12 @@ def default_cache_root() -> Path:
     return Path(base).expanduser() / "vsi100k"
 
 
+def folder_name(path: Path) -> str:
+    """The last part of a folder's path (`/data/scannet/scans` -> `scans`), as published files name it:
+    an absolute path would tie the card and the report to the machine and folder of the build."""
+    return Path(os.path.abspath(path)).name or str(path)
+
+
 @dataclass(frozen=True)
 class BuildConfig:
     """Settings of `vsi100k build` (and of its partial runs `facts`, `frames`, `questions`).
@@ -119,17 +125,18 @@ class BuildConfig:
     def command(self, *, demo_scenes: int | None = None, demo_stream_frames: int | None = None) -> str:
         """The `vsi100k build` command line that reproduces this output, every setting spelled out
         (so defaults changing later do not change its meaning). demo_scenes, demo_stream_frames: the
-        built-in demo's synthetic scenes, written instead of --scenes."""
+        built-in demo's synthetic scenes, written instead of --scenes. Folders are named by their last
+        part only (`folder_name`): the recorded command carries no path of the machine it ran on."""
         parts = ["vsi100k", "build"]
         if demo_scenes is not None:
             parts += ["--demo-scenes", str(demo_scenes)]
             if demo_stream_frames is not None:
                 parts += ["--demo-stream-frames", str(demo_stream_frames)]
         else:
-            parts += ["--scenes", str(self.scenes_dir)]
+            parts += ["--scenes", folder_name(self.scenes_dir)]
         q, f, fr = self.questions, self.facts, self.frames
         parts += [
-            "--out", str(self.out_dir), "--seed", str(q.seed), "--mix", q.mix, "--frames", str(fr.n_frames),
+            "--out", folder_name(self.out_dir), "--seed", str(q.seed), "--mix", q.mix, "--frames", str(fr.n_frames),
             "--frame-width", str(fr.max_width), "--frame-height", str(fr.max_height),
             "--box-method", f.box_method, "--distance-method", f.distance_method,
             "--oriented-engine", f.oriented_engine,

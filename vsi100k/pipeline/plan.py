@@ -137,6 +137,17 @@ def _list_order(path: Path) -> tuple[int, str]:
 
 
 def build_id(cfg: BuildConfig, jobs: list[ScanJob]) -> str:
-    """Identity of a build's output: version, code, settings and every scan's result key."""
+    """Identity of a build's output: version, code, settings and every scan's id, split, source and
+    annotation files (names and sizes). Never file times or paths (unlike the cache keys), so the same
+    inputs give the same id on every machine, in every folder, after every copy."""
+    from vsi100k.sources import get_source
+
+    scenes = []
+    for job in jobs:
+        inputs = get_source(job.source).facts_inputs(job.scene_dir)
+        if job.label_table is not None:
+            inputs = [*inputs, job.label_table]
+        scenes.append([job.scene_id, job.split, job.leakage_override, job.source,
+                       [[p.name, p.stat().st_size if p.is_file() else None] for p in inputs]])
     return digest({"version": __version__, "code": code_version(BUILD_CODE), "settings": cfg.settings(),
-                   "scenes": [[job.scene_id, job.key] for job in jobs]}, length=16)
+                   "scenes": scenes}, length=16)

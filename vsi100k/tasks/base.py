@@ -37,6 +37,7 @@ class Question:
     answer_kind: "choice" or "number".
     correct_option: letter of the correct option (for number questions too).
     instance_ids: objects the question is about, for previews and checkers.
+    details: slot values and the raw numbers behind the answer; every float held at 6 decimals.
     """
 
     scene_id: str
@@ -54,6 +55,26 @@ class Question:
     split: str | None = None  # "train" / "validation" / "test" after the leakage guard
     leakage_override: bool = False  # True when a val scene/room was put in train on explicit request
     dataset: str = "scannet"  # the scan's source, the `dataset` column ("scannet", "scannetpp", "arkitscenes")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "details", stored_details(self.details))
+
+
+DETAIL_DECIMALS = 6  # the declared precision (vsi100k.facts.precision) of every float in `details`
+
+
+def stored_details(value):
+    """`value` (a question's details: dicts, lists and scalars) with every float at 6 decimal places
+    (-0.0 as 0.0), so that a CPU's last-bit differences in an angle or a distance never reach a file."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        return round(value, DETAIL_DECIMALS) + 0.0
+    if isinstance(value, dict):
+        return {key: stored_details(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [stored_details(item) for item in value]
+    return value
 
 
 @dataclass(frozen=True)

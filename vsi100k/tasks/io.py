@@ -3,7 +3,8 @@
 The record uses VSI-Bench's column names (`id`, `dataset`, `scene_name`, `question_type`,
 `question`, `options`, `ground_truth`) plus `answer` (the option-free answer), `answer_kind`,
 `correct_option`, `instance_ids`, `split`, `leakage_override` and `details` (slot values and the raw
-numbers behind the answer). Same questions in, same bytes out.
+numbers behind the answer, every float at 6 decimal places: `Question` holds them so). Same
+questions in, same bytes out.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from vsi100k.tasks.base import Question
+from vsi100k.tasks.base import Question, stored_details
 
 DATASET_NAME = "scannet"
 RECORD_KEYS = (
@@ -49,8 +50,9 @@ def question_to_record(question: Question) -> dict:
         "instance_ids": [int(i) for i in question.instance_ids],
         "split": question.split,
         "leakage_override": bool(question.leakage_override),
-        "details": question.details,
+        "details": stored_details(question.details),
     }
+
 
 
 def record_to_question(record: dict, *, where: str = "record") -> Question:

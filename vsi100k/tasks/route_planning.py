@@ -42,6 +42,7 @@ than three unique categories: one "too_few_unique".
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from importlib import resources
@@ -204,7 +205,7 @@ def footprint(facts: SceneFacts, instance_id: int) -> np.ndarray:
     axes = []
     for i in horizontal:
         axis = rotation[:2, i]
-        norm = np.linalg.norm(axis)
+        norm = math.hypot(float(axis[0]), float(axis[1]))  # not BLAS: the same bits on every CPU
         axes.append(axis / norm if norm > 1e-9 else np.array([1.0, 0.0]))
     return fs.rectangle_footprint(np.asarray(box.center, float)[:2], axes[0], axes[1], extent[horizontal[0]], extent[horizontal[1]])
 
@@ -404,7 +405,7 @@ def plan_route(
         if name == start:
             continue
         to_facing = footprints[name].mean(axis=0) - start_xy
-        if np.linalg.norm(to_facing) < cfg.min_facing_m:
+        if math.hypot(float(to_facing[0]), float(to_facing[1])) < cfg.min_facing_m:
             continue
         turn = fs.classify_turn(to_facing, first)
         if turn.is_clear(cfg.turn_margin_deg):
