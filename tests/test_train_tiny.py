@@ -471,6 +471,7 @@ def test_eval_predictions_file_on_vsibench_layout_by_hand(tmp_path):
         ({"max_completion_length": 0}, r"max_completion_length=0: must be at least 1 token"),
         ({"numeric_reward": "exp"}, r"numeric_reward='exp': choose one of mra, linear"),
         ({"format_weight": -1.0}, r"format_weight=-1.0: cannot be negative"),
+        ({"scoring": "float"}, r"scoring='float': choose one of lmms-eval, thinking-in-space"),
         (
             {"per_device_batch_size": 0},
             r"per_device_batch_size=0, gradient_accumulation_steps=7: both must be at least 1",
@@ -766,9 +767,11 @@ def test_cli_train_grpo_and_sft_on_cpu(tiny_model_dir, build_dir, tmp_path):
         "1",
     ]
     grpo = run_cli(
-        "train", "-o", str(tmp_path / "grpo"), "--num-generations", "4", "--max-completion-length", "1", *common
+        "train", "-o", str(tmp_path / "grpo"), "--num-generations", "4", "--max-completion-length", "1",
+        "--scoring", "thinking-in-space", *common
     )
     assert grpo.exit_code == 0, grpo.output
+    assert json.loads((tmp_path / "grpo" / "train_config.json").read_text())["scoring"] == "thinking-in-space"
     assert "grpo: 1 steps" in grpo.output
     assert "reward" in read_jsonl(tmp_path / "grpo" / "metrics.jsonl")[0]
     sft = run_cli("train", "-o", str(tmp_path / "sft"), "--method", "sft", *common)

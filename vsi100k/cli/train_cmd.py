@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from vsi100k.cli.options import choices, command_errors, out_option
-from vsi100k.metrics import NUMERIC_REWARDS, PROMPT_MODES
+from vsi100k.metrics import DEFAULT_SCORING, NUMERIC_REWARDS, PROMPT_MODES, SCORING_RULES
 from vsi100k.prompts import QUESTION_FORMS
 from vsi100k.train.config import ATTN_IMPLEMENTATIONS, CACHE_IMPLEMENTATIONS, DTYPES, METHODS
 
@@ -16,6 +16,7 @@ PromptMode = choices("PromptMode", PROMPT_MODES)
 QuestionForm = choices("QuestionForm", QUESTION_FORMS)
 Dtype = choices("Dtype", DTYPES)
 NumericReward = choices("NumericReward", NUMERIC_REWARDS)
+Scoring = choices("Scoring", SCORING_RULES)
 AttnImplementation = choices("AttnImplementation", ATTN_IMPLEMENTATIONS)
 CacheImplementation = choices("CacheImplementation", CACHE_IMPLEMENTATIONS)
 
@@ -47,6 +48,10 @@ def train(
     numeric_reward: Annotated[
         NumericReward, typer.Option(help="Reward of numeric answers: mra (mean relative accuracy) | linear.")
     ] = NumericReward("mra"),
+    scoring: Annotated[
+        Scoring,
+        typer.Option(help="How numbers are read from an answer, as vsi100k eval --scoring: lmms-eval | thinking-in-space."),
+    ] = Scoring(DEFAULT_SCORING),
     per_device_batch_size: Annotated[int, typer.Option(help="Completions per device per micro-step.")] = 2,
     gradient_accumulation_steps: Annotated[int, typer.Option(help="Micro-steps per optimiser step.")] = 7,
     num_train_epochs: Annotated[float, typer.Option(help="Epochs over the questions.")] = 1.0,
@@ -111,7 +116,7 @@ def train(
     from vsi100k.train.config import TrainConfig
     from vsi100k.train.preflight import check_model_run
 
-    method, question_form, numeric_reward = method.value, question_form.value, numeric_reward.value
+    method, question_form, numeric_reward, scoring = method.value, question_form.value, numeric_reward.value, scoring.value
     dtype, attn_implementation = dtype.value, attn_implementation.value
     cache_implementation = cache_implementation.value
     prompt_mode = prompt_mode.value if prompt_mode is not None else None
@@ -135,6 +140,7 @@ def train(
             learning_rate=learning_rate,
             max_completion_length=max_completion_length,
             numeric_reward=numeric_reward,
+            scoring=scoring,
             per_device_batch_size=per_device_batch_size,
             gradient_accumulation_steps=gradient_accumulation_steps,
             num_train_epochs=num_train_epochs,

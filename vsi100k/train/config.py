@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from vsi100k.errors import ConfigError
-from vsi100k.metrics import NUMERIC_REWARDS, PROMPT_MODES
+from vsi100k.metrics import DEFAULT_SCORING, NUMERIC_REWARDS, PROMPT_MODES, SCORING_RULES
 from vsi100k.prompts import QUESTION_FORMS
 
 METHODS = ("grpo", "sft")
@@ -40,7 +40,8 @@ class TrainConfig:
     original GRPO), ``scale_rewards`` "group" (std-normalised advantages), ``epsilon`` 0.2 clip,
     ``num_iterations`` 1, ``max_completion_length`` tokens per rollout.
     Rewards: accuracy (choice exact match; number: ``numeric_reward`` of the relative error, "mra" by
-    default) plus, in think/observe modes, the format reward weighted by ``format_weight``.
+    default; numbers read from the answer by ``scoring``, the evaluator's rule: "lmms-eval" or
+    "thinking-in-space") plus, in think/observe modes, the format reward weighted by ``format_weight``.
     Batching: ``per_device_batch_size`` completions per device per micro-step and
     ``gradient_accumulation_steps``; their product times the number of processes must be a multiple of
     ``num_generations`` (checked by `vsi100k.train.grpo.grpo_args`, which knows the process count; the
@@ -79,6 +80,7 @@ class TrainConfig:
     num_iterations: int = 1
     max_completion_length: int = 512
     numeric_reward: str = "mra"
+    scoring: str = DEFAULT_SCORING
     format_weight: float = 1.0
     # optimisation
     per_device_batch_size: int = 2
@@ -152,6 +154,8 @@ class TrainConfig:
             raise ConfigError(f"max_completion_length={self.max_completion_length}: must be at least 1 token")
         if self.numeric_reward not in NUMERIC_REWARDS:
             raise ConfigError(f"numeric_reward={self.numeric_reward!r}: choose one of {', '.join(NUMERIC_REWARDS)}")
+        if self.scoring not in SCORING_RULES:
+            raise ConfigError(f"scoring={self.scoring!r}: choose one of {', '.join(SCORING_RULES)}")
         if self.format_weight < 0:
             raise ConfigError(f"format_weight={self.format_weight}: cannot be negative")
         if self.per_device_batch_size < 1 or self.gradient_accumulation_steps < 1:

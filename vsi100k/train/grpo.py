@@ -31,7 +31,7 @@ def grpo_args(cfg: TrainConfig, num_processes: int = 1):
             f"{num_processes} process(es) is not a multiple of num_generations={cfg.num_generations}: each "
             "optimiser step must hold whole groups of rollouts; e.g. 2 x 7 on one GPU for 14 generations"
         )
-    _, weights = reward_functions(cfg.prompt_mode, cfg.numeric_reward, cfg.format_weight)
+    _, weights = reward_functions(cfg.prompt_mode, cfg.numeric_reward, cfg.format_weight, cfg.scoring)
     return GRPOConfig(
         output_dir=str(cfg.output_dir),
         # the paper's values
@@ -105,7 +105,7 @@ def train_grpo(cfg: TrainConfig, callbacks: Sequence = (), profiler=None) -> dic
     args = grpo_args(cfg, num_processes=PartialState().num_processes)
     dataset = training_dataset(cfg)
     processor = load_processor(cfg.model, cfg.frame_max_pixels)
-    funcs, _ = reward_functions(cfg.prompt_mode, cfg.numeric_reward, cfg.format_weight)
+    funcs, _ = reward_functions(cfg.prompt_mode, cfg.numeric_reward, cfg.format_weight, cfg.scoring)
     trainer_class = grpo_trainer_class(cfg.lora and cfg.merge_lora_for_rollouts)
     trainer = trainer_class(
         model=cfg.model,
