@@ -92,14 +92,14 @@ def test_second_run_reads_nothing_from_the_stream(tmp_path, counters):
     (job,) = plan_jobs(cfg)
     first = run_scan(job, cfg, "frames")
     assert (first.status, first.cached, first.computed) == ("ok", False, ("frames", "visibility"))
-    assert len(opened) == 1 and len(loads) == 1
+    assert len(opened) == 2 and len(loads) == 1  # sampling, and the frames manifest's stream fingerprint
     cache = BuildCache(tmp_path / "cache")
     frames = cache.frames.load_frames(job.scene_id, job.frames_key)
     visibility = cache.frames.load_visibility(job.scene_id, job.visibility_key)
     assert visibility.pixel_counts[:, 0].min() > 0 and visibility.pixel_counts[:, 1].max() == 0  # occluded
     second = run_scan(job, cfg, "frames")
     assert (second.status, second.cached, second.computed) == ("ok", True, ())
-    assert len(opened) == 1 and len(loads) == 1  # neither the stream nor the mesh was opened again
+    assert len(opened) == 2 and len(loads) == 1  # neither the stream nor the mesh was opened again
     # the cached values are what one uncached call computes
     direct, direct_visibility = frames_and_visibility(scene, cfg.frames)
     assert frames.jpegs == direct.jpegs
@@ -180,12 +180,12 @@ def test_changed_visibility_setting_reuses_frames_only(tmp_path, counters):
     cfg = build_config(tmp_path, visibility_downscale=2)
     (job,) = plan_jobs(cfg)
     run_scan(job, cfg, "frames")
-    assert len(opened) == 1
+    assert len(opened) == 2  # sampling, and the frames manifest's stream fingerprint
     coarse = replace(cfg, frames=FramesConfig(n_frames=5, visibility_downscale=4))
     (coarse_job,) = plan_jobs(coarse)
     again = run_scan(coarse_job, coarse, "frames")
     assert (again.cached, again.computed) == (False, ("visibility",))
-    assert len(opened) == 1  # frames from the cache, visibility recomputed
+    assert len(opened) == 2  # frames and their manifest record from the cache, visibility recomputed
     visibility = BuildCache(tmp_path / "cache").frames.load_visibility(job.scene_id, coarse_job.visibility_key)
     assert (visibility.grid_width, visibility.grid_height) == (16, 12)  # 64 x 48 / 4
 

@@ -220,14 +220,14 @@ def compute_scan(job: ScanJob, cfg: BuildConfig, cache: BuildCache, until: str =
         if until == "facts":
             return None, computed
     frames = frames_stage(scan, job, cfg, cache, computed)
+    meta = frames_meta(frames, job.frames_key) if frames is not None else None
+    if frames is not None:  # made with the frames (a no-op once cached), so a later build opens no stream
+        cache_manifest_record(job, cfg, frames, meta)
     visibility = visibility_stage(scan, job, frames, cfg, cache, computed)
     if until == "frames":
         return None, computed
     facts, questions, skips = questions_stage(replace(facts, split=job.split), visibility, frames is not None, cfg)
     computed.append("questions")
-    meta = frames_meta(frames, job.frames_key) if frames is not None else None
-    if frames is not None:
-        cache_manifest_record(job, cfg, frames, meta)
     rows = question_rows(questions)
     return scene_result(job, facts, rows, skips, meta), computed
 
