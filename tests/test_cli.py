@@ -207,8 +207,7 @@ CASES = {
 def test_exit_codes_follow_the_table(name, tmp_path):
     """Each command's library failures: 1 (fatal, one line) or 2 (a bad option value or combination)."""
     cases = CASES.get(name)
-    if cases is None:
-        pytest.skip(f"no command-specific cases for {name} (the generic usage checks cover it)")
+    assert cases, f"{name}: a registered command needs its exit-code cases in CASES"
     for number, (make_args, code, text) in enumerate(cases):
         folder = tmp_path / str(number)
         folder.mkdir()
