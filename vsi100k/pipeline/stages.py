@@ -175,14 +175,14 @@ def frames_meta(frames, key: str) -> dict:
     }
 
 
-def cache_manifest_record(job: ScanJob, cfg: BuildConfig, frames, meta: dict) -> None:
+def cache_manifest_record(job: ScanJob, cfg: BuildConfig, frames) -> None:
     """Compute the scan's frames-manifest record (stream fingerprint, pixel checksums: every frame
     decoded) here, on the worker, and cache it, so that assembly, which runs once for the whole
     build, only checks it by hash. A record that cannot be made is left to assembly, which makes it
     again and reports what fails."""
     from vsi100k.pipeline.frames_manifest import scan_record
 
-    row = {"frame_indices": meta["frame_indices"], "frames": [{"bytes": bytes(data)} for data in frames.jpegs]}
+    row = {"frame_indices": [int(i) for i in frames.indices], "frames": [{"bytes": bytes(data)} for data in frames.jpegs]}
     try:
         scan_record(cfg.cache_root, job, row)
     except DETERMINISTIC_ERRORS:
@@ -220,14 +220,14 @@ def compute_scan(job: ScanJob, cfg: BuildConfig, cache: BuildCache, until: str =
         if until == "facts":
             return None, computed
     frames = frames_stage(scan, job, cfg, cache, computed)
-    meta = frames_meta(frames, job.frames_key) if frames is not None else None
-    if frames is not None:  # made with the frames (a no-op once cached), so a later build opens no stream
-        cache_manifest_record(job, cfg, frames, meta)
+    if frames is not None:  # made with the frames (read back once cached), so a later build opens no stream
+        cache_manifest_record(job, cfg, frames)
     visibility = visibility_stage(scan, job, frames, cfg, cache, computed)
     if until == "frames":
         return None, computed
     facts, questions, skips = questions_stage(replace(facts, split=job.split), visibility, frames is not None, cfg)
     computed.append("questions")
+    meta = frames_meta(frames, job.frames_key) if frames is not None else None
     rows = question_rows(questions)
     return scene_result(job, facts, rows, skips, meta), computed
 
