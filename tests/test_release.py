@@ -137,6 +137,7 @@ def test_changed_and_missing_scans_are_named_and_the_rest_rehydrates(scans, buil
     report = json.loads((result.out_dir / "build_report.json").read_text())
     assert report["scenes_not_rehydrated"] == sorted([SCANNET, ark["scene_name"]])
     assert report["frames"]["by_split"] == {"train": 1} and report["rehydration"]["complete"] is False
+    assert str(tmp_path) not in json.dumps(report["rehydration"])  # reasons relative to the scans folder
     frames_shard = result.out_dir / "data/frames/train-00000-of-00001.parquet"
     assert report["sizes"]["frame_shard_bytes"] == frames_shard.stat().st_size
     assert "Partial rehydration" in (result.out_dir / "README.md").read_text()
@@ -187,11 +188,17 @@ def test_frames_that_differ_are_named_by_kind(built):
     row = next(r for _, r in iter_frame_rows(built) if r["scene_name"] == entry["scene_name"])
     jpegs = [image["bytes"] for image in row["frames"]]
 
-    def sampled(images, indices=None):
+    def sampled(images, indices=None, times=None):
         return SampledFrames(entry["scene_name"], "video", "rgb.mp4", 8, indices or entry["frame_indices"],
-                             entry["timestamps_s"], "timestamps", tuple(images), entry["width"], entry["height"])
+                             times or entry["timestamps_s"], "timestamps", tuple(images), entry["width"], entry["height"])
 
     assert frames_mismatch(entry, sampled(jpegs)) is None
+    # streams give times as differences of clock readings (6845.432 - 6840.123 = 5.3090000000001965 s);
+    # the rows and the manifest store them at 1e-6 s, so such a frame is the same frame
+    unrounded = [t + 2e-13 for t in entry["timestamps_s"]]
+    assert frames_mismatch(entry, sampled(jpegs, times=unrounded)) is None
+    shifted = [t + 1e-3 for t in entry["timestamps_s"]]
+    assert "s, the release's at" in frames_mismatch(entry, sampled(jpegs, times=shifted))
     assert "sampled frames [0, 1, 2, 3]" in frames_mismatch(entry, sampled(jpegs, [0, 1, 2, 3]))
     with_comment = jpegs[1][:2] + b"\xff\xfe\x00\x03x" + jpegs[1][2:]  # the same pixels, other bytes: a comment segment
     assert f"frame {entry['frame_indices'][1]}: same pixels but other JPEG bytes" in frames_mismatch(

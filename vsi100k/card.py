@@ -184,7 +184,7 @@ def write_card(out_dir: Path, report: dict) -> Path:
     """Render the card into `<out_dir>/README.md` (temporary name, then rename)."""
     path = Path(out_dir) / CARD_FILE
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_card(report))
+    tmp.write_text(render_card(report), encoding="utf-8")
     tmp.replace(path)
     return path
 
@@ -226,7 +226,8 @@ def scene_summary(report: dict) -> str:
         lines.append("- Frames left out of sampling for want of a camera pose (image-folder streams): "
                      + ", ".join(f"`{s}` {n}" for s, n in unposed.items()) + ".")
     orientation = report.get("frame_orientation") or {}
-    turned = {deg: n for deg, n in (orientation.get("by_rotation_deg") or {}).items() if deg != "0"}
+    turned = {deg: n for deg, n in sorted((orientation.get("by_rotation_deg") or {}).items(), key=lambda kv: int(kv[0]))
+              if deg != "0"}  # in degree order, whether the report was just made or read back from JSON
     if turned or orientation.get("with_stated_rotation"):
         disagree = orientation.get("disagreements") or {}
         lines.append(

@@ -43,9 +43,16 @@ def scan_record(cache_root: Path, job: ScanJob, row: Mapping) -> tuple[dict, lis
     frames = [frame_checksums(image["bytes"], job.scene_id, f"stored frame {k}") for k, image in enumerate(row["frames"])]
     try:
         stream = stream_fingerprint(job.scene_dir, indices, job.scene_id)
-    except (SceneError, OSError) as error:
-        # the frame checksums still pin every frame; only the early "another stream" diagnosis is lost
-        return {"kind": None, "path": None, "files": [], "sha256": None, "unavailable": str(error)}, frames
+    except (SceneError, OSError, ValueError) as error:
+        # the frame checksums still pin every frame; only the early "another stream" diagnosis is lost.
+        # The reason is published: no absolute path of this machine goes into it.
+        if isinstance(error, SceneError):
+            why = str(error)
+        elif isinstance(error, OSError):
+            why = f"{job.scene_id}: {Path(error.filename).name if error.filename else '-'}: {error.strerror or type(error).__name__}"
+        else:
+            why = f"{job.scene_id}: {type(error).__name__}"
+        return {"kind": None, "path": None, "files": [], "sha256": None, "unavailable": why}, frames
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps({"indices": indices, "stream": stream, "frames": frames}, sort_keys=True))

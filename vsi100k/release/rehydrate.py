@@ -106,8 +106,8 @@ def rehydrate(cfg: RehydrateConfig, *, progress: bool = False) -> RehydrateResul
     from vsi100k.pipeline.config import BuildConfig
 
     manifest = read_manifest(cfg.release)
-    report_text = _release_file(cfg.release, REPORT_FILE).read_text()
-    report = json.loads(report_text)
+    report_bytes = _release_file(cfg.release, REPORT_FILE).read_bytes()
+    report = json.loads(report_bytes)
     if report.get("build_id") != manifest["build_id"]:
         raise ValueError(f"{cfg.release / MANIFEST_FILE}: build {manifest['build_id']}, but {REPORT_FILE} is of "
                          f"build {report.get('build_id')}; the release is mixed up: download it again")
@@ -133,10 +133,11 @@ def rehydrate(cfg: RehydrateConfig, *, progress: bool = False) -> RehydrateResul
         frame_shards = _write_frames(target, rows)
         if result.partial:
             image_bytes = sum(len(image["bytes"]) for split_rows in rows.values() for row in split_rows for image in row["frames"])
-            report = _partial_report(report, result, frame_shards, {s: len(r) for s, r in rows.items() if r}, image_bytes)
-            (target / REPORT_FILE).write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+            report = _partial_report(report, result, frame_shards, {s: len(r) for s, r in rows.items() if r}, image_bytes,
+                                     cfg.scenes_dir)
+            (target / REPORT_FILE).write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         else:
-            (target / REPORT_FILE).write_text(report_text)  # the build's own bytes
+            (target / REPORT_FILE).write_bytes(report_bytes)  # the build's own bytes
         from vsi100k.card import write_card
 
         write_card(target, report)
@@ -227,7 +228,9 @@ def frames_mismatch(entry: dict, frames) -> str | None:
     indices = [int(i) for i in frames.indices]
     if indices != entry["frame_indices"]:
         return f"sampled frames {indices[:8]}..., the release's are {entry['frame_indices'][:8]}..."
-    times = [float(t) for t in frames.timestamps_s]
+    from vsi100k.facts import precision
+
+    times = [precision.time_s(float(t)) for t in frames.timestamps_s]  # as the build's rows store them
     if times != entry["timestamps_s"]:
         k = next(k for k, (a, b) in enumerate(zip(times, entry["timestamps_s"])) if a != b)
         return f"frame {indices[k]} is at {times[k]} s, the release's at {entry['timestamps_s'][k]} s"
@@ -273,16 +276,23 @@ def _write_frames(target: Path, rows: dict[str, list[dict]]) -> list:
 
 
 def _partial_report(report: dict, result: RehydrateResult, frame_shards: list, frame_counts: dict[str, int],
-                    frame_image_bytes: int) -> dict:
+                    frame_image_bytes: int, scenes_dir: Path) -> dict:
     """The build report of a partial rehydration: frames rows, shards and sizes as written (the
     estimate of embedding frames per question is the build's), the scans left without frames named
-    (`scenes_not_rehydrated`) with their reasons (`rehydration`)."""
+    (`scenes_not_rehydrated`) with their reasons (`rehydration`), their paths relative to the scans
+    folder (the report is part of the dataset: no path of this machine goes into it)."""
     report = json.loads(json.dumps(report))
+
+    def relative(reason: str) -> str:
+        for root in {str(Path(scenes_dir).resolve()), str(scenes_dir)}:
+            reason = reason.replace(f"{root}/", "").replace(root, ".")
+        return reason
+
     report["scenes_not_rehydrated"] = sorted(result.problems)
     report["rehydration"] = {
         "complete": False,
         "rebuilt": len(result.rebuilt),
-        "not_rebuilt": [{"scene": s, "problem": kind, "reason": reason}
+        "not_rebuilt": [{"scene": s, "problem": kind, "reason": relative(reason)}
                         for s, (kind, reason) in sorted(result.problems.items())],
     }
     report["frames"] = {**report.get("frames", {}), "by_split": frame_counts}
