@@ -145,11 +145,11 @@ def _task_aggregation(task: str):
     return aggregate
 
 
-vsi100k_aggregate_object_counting = _task_aggregation("object_counting")
-vsi100k_aggregate_object_abs_distance = _task_aggregation("object_abs_distance")
-vsi100k_aggregate_object_size_estimation = _task_aggregation("object_size_estimation")
-vsi100k_aggregate_room_size_estimation = _task_aggregation("room_size_estimation")
-vsi100k_aggregate_object_rel_distance = _task_aggregation("object_rel_distance")
-vsi100k_aggregate_object_rel_direction = _task_aggregation("object_rel_direction")
-vsi100k_aggregate_route_planning = _task_aggregation("route_planning")
-vsi100k_aggregate_obj_appearance_order = _task_aggregation("obj_appearance_order")
+AGGREGATION_PREFIX = "vsi100k_aggregate_"
+
+
+def __getattr__(name: str):
+    """``vsi100k_aggregate_<task>`` for every task the yaml names (one per task present in the export)."""
+    if name.startswith(AGGREGATION_PREFIX) and name != AGGREGATION_PREFIX:
+        return _task_aggregation(name[len(AGGREGATION_PREFIX):])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
