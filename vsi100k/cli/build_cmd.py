@@ -9,7 +9,7 @@ import typer
 
 # LIBRARY_ERRORS is re-exported for commands that import it from here.
 from vsi100k.cli.options import (  # noqa: F401
-    DEFAULTS, EXIT_PARTIAL, LIBRARY_ERRORS, SCENES_HELP, AllowValOption, BoxMethodOption, CacheOption,
+    DEFAULTS, EXIT_PARTIAL, LIBRARY_ERRORS, SCENES_HELP, build_cache_dir, AllowValOption, BoxMethodOption, CacheOption,
     DistanceMethodOption, ExecutorChoice, ExecutorOption, FrameHeightOption, GroundingOption, GroundingShareOption,
     KeepAmbiguousOption, FramesOption, FrameWidthOption, MaxScenesOption, Mix, OrientedEngineOption, ProgressOption,
     RayAddressOption, RequireFramesOption, SeedOption, SplitOption, VisibilityOption, WorkersOption, command_errors,
@@ -125,7 +125,7 @@ def build(
             from vsi100k.pipeline.run import run_build
 
             cfg = BuildConfig(scenes_dir=scenes, out_dir=out, overwrite=overwrite,
-                              cache_dir=cache_dir / "build" if cache_dir else None,
+                              cache_dir=build_cache_dir(cache_dir),
                               sources=source_names(source), **configs)
             result = run_build(cfg, progress=progress)
         state["result"] = result

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from vsi100k.cli.options import (
+    build_cache_dir,
     DEFAULTS, EXIT_FATAL, EXIT_PARTIAL, BoxMethodOption, CacheOption, DistanceMethodOption, ExecutorChoice,
     ExecutorOption, MaxScenesOption, OrientedEngineOption, ProgressOption, RayAddressOption, ScenesOption,
     WorkersOption, cache_kept, command_errors, out_option,
@@ -45,7 +46,7 @@ def facts(
 
     with command_errors(lambda: cache_kept(cache_dir)):
         cfg = BuildConfig(
-            scenes_dir=scenes, out_dir=out, cache_dir=cache_dir / "build" if cache_dir else None,
+            scenes_dir=scenes, out_dir=out, cache_dir=build_cache_dir(cache_dir),
             facts=FactsConfig(box_method=box_method.value, distance_method=distance_method.value,
                               oriented_engine=oriented_engine.value),
             workers=workers, executor=executor.value, ray_address=ray_address, max_scenes=max_scenes,

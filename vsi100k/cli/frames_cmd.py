@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from vsi100k.cli.options import (
+    build_cache_dir,
     DEFAULTS, EXIT_FATAL, EXIT_PARTIAL, CacheOption, ExecutorChoice, ExecutorOption, FrameHeightOption,
     FramesOption, FrameWidthOption, MaxScenesOption, ProgressOption, RayAddressOption, ScenesOption,
     VisibilityOption, WorkersOption, cache_kept, command_errors,
@@ -53,7 +54,7 @@ def frames(
     with command_errors(lambda: cache_kept(cache_dir)):
         cfg = BuildConfig(
             scenes_dir=scenes, out_dir=Path(export_mp4 or Path.cwd() / ".vsi100k-frames"),
-            cache_dir=cache_dir / "build" if cache_dir else None,
+            cache_dir=build_cache_dir(cache_dir),
             frames=FramesConfig(n_frames=frames or FramesConfig.n_frames, max_width=frame_width,
                                 max_height=frame_height, visibility=visibility),
             workers=workers, executor=executor.value, ray_address=ray_address, max_scenes=max_scenes,

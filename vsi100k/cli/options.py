@@ -153,11 +153,16 @@ def fail(error: BaseException | str, code: int | None = None) -> NoReturn:
     raise typer.Exit(code=code)
 
 
+def build_cache_dir(cache_dir: Path | None) -> Path | None:
+    """The pipeline's cache under `--cache-dir` (None: the default cache root decides)."""
+    return Path(cache_dir) / "build" if cache_dir is not None else None
+
+
 def cache_kept(cache_dir: Path | None) -> str:
     """What an interrupted stage command kept: the scans finished so far, in the cache."""
     from vsi100k.pipeline.config import default_cache_root
 
-    root = Path(cache_dir) / "build" if cache_dir is not None else default_cache_root() / "build"
+    root = build_cache_dir(cache_dir) or default_cache_root() / "build"
     return f"the scans finished before Ctrl-C are kept in the cache ({root}); rerun the same command to resume"
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from vsi100k.cli.options import (
-    EXIT_PARTIAL, SCENES_HELP, CacheOption, ProgressOption, WorkersOption, cache_kept, command_errors, out_option,
+    EXIT_PARTIAL, SCENES_HELP, CacheOption, build_cache_dir, ProgressOption, WorkersOption, cache_kept, command_errors, out_option,
 )
 
 
@@ -41,7 +41,7 @@ def rehydrate(
     with command_errors(lambda: cache_kept(cache_dir)):
         folder = release_folder(release, revision=revision)
         cfg = RehydrateConfig(release=folder, scenes_dir=scenes, out_dir=out, workers=workers, overwrite=overwrite,
-                              cache_dir=cache_dir / "build" if cache_dir else None)
+                              cache_dir=build_cache_dir(cache_dir))
         result = run_rehydrate(cfg, progress=progress)
     total = len(result.rebuilt) + len(result.problems)
     typer.echo(f"rehydrated {len(result.rebuilt)} of {total} scans into {result.out_dir} (build {result.build_id})")

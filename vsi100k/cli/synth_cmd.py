@@ -80,7 +80,7 @@ def synth(
 
     from vsi100k.synth.arkitscenes_writer import iter_generate_arkitscenes_scenes
     from vsi100k.synth.scannetpp_writer import iter_generate_scannetpp_scenes
-    from vsi100k.synth.writer import REALISMS, SynthConfig, iter_generate_scenes, scan_profile
+    from vsi100k.synth.writer import SynthConfig, iter_generate_scenes, scan_profile
 
     writers = {"scannet": iter_generate_scenes, "scannetpp": iter_generate_scannetpp_scenes,
                "arkitscenes": iter_generate_arkitscenes_scenes}
