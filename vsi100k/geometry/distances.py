@@ -3,7 +3,7 @@
 Three methods:
 - box grid (default, VSI-Bench parity): each box's surface is sampled on a grid of at most
   `step_m` spacing and the distance is the minimum over pairs of samples;
-- closest points: exact minimum distance between two objects' vertex sets;
+- closest points: exact minimum distance between two objects' vertex sets (`closest_points`);
 - centres: distance between box centres (the paper's VSI-100k).
 
 The box surface grid of a box with extent e is the set of boundary points of the lattice with
@@ -23,16 +23,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from vsi100k.geometry.box import Box
+from vsi100k.geometry.closest_points import closest_points_distance, closest_points_distances  # noqa: F401 (re-exported)
 from vsi100k.geometry.plain import norm3, transform
 
 DEFAULT_GRID_STEP_M = 0.05
 _PATCH_SIDE = 8  # samples per patch side: 8 x 8 samples, about 0.35 m x 0.35 m at 5 cm
-_CELL_M = 0.3  # cell size grouping vertices for the closest-points pruning (fastest on 100k-vertex scenes)
 _CHUNK = 2048  # patches evaluated per vectorised batch (bounds memory)
-_BOUND_SLACK_M = 1e-9  # lower bounds are lowered by this much against float rounding (metres)
 
 
 # ---------------------------------------------------------------- box surface grids
@@ -231,132 +229,6 @@ def box_grid_distances(boxes: Sequence[Box], step_m: float = DEFAULT_GRID_STEP_M
 def box_grid_distance(box_a: Box, box_b: Box, step_m: float = DEFAULT_GRID_STEP_M) -> float:
     """Box-grid distance between two boxes (metres): minimum over their surface grid samples."""
     return float(box_grid_distances([box_a, box_b], step_m)[0, 1])
-
-
-# ---------------------------------------------------------------- vertex sets
-def closest_points_distance(points_a: np.ndarray, points_b: np.ndarray) -> float:
-    """Exact minimum Euclidean distance between two point sets (Na, 3) and (Nb, 3), metres."""
-    return float(closest_points_distances([points_a, points_b])[0, 1])
-
-
-class _PointSet:
-    """One object's points: a KD-tree (built once, shared by all its pairs) and the points grouped
-    in cubic cells of _CELL_M, each with its centre and radius, for the bounds that prune a pair."""
-
-    def __init__(self, points: np.ndarray):
-        pts = np.asarray(points, dtype=np.float64)
-        if pts.ndim != 2 or pts.shape[1] != 3 or len(pts) == 0:
-            raise ValueError(f"expected a non-empty (N, 3) point set, got shape {pts.shape}")
-        self.points = pts
-        self.tree = cKDTree(pts)
-        self.low, self.high = pts.min(axis=0), pts.max(axis=0)
-        cell = np.floor((pts - self.low) / _CELL_M).astype(np.int64)
-        span = cell.max(axis=0) + 1
-        key = (cell[:, 0] * span[1] + cell[:, 1]) * span[2] + cell[:, 2]  # one integer per cell
-        order = np.argsort(key, kind="stable")
-        key = key[order]
-        self.sorted_points = pts[order]
-        self.cell_start = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-        self.cell_size = np.diff(np.concatenate([self.cell_start, [len(pts)]]))
-        self.cell_center = np.add.reduceat(self.sorted_points, self.cell_start, axis=0) / self.cell_size[:, None]
-        offset = self.sorted_points - np.repeat(self.cell_center, self.cell_size, axis=0)
-        self.cell_radius = np.maximum.reduceat(np.sqrt(np.sum(offset * offset, axis=1)), self.cell_start)
-
-    def cell_points(self, cells: np.ndarray) -> np.ndarray:
-        """(M, 3) points of the given cells (indices into the cell arrays)."""
-        starts, sizes = self.cell_start[cells], self.cell_size[cells]
-        index = np.repeat(starts - np.cumsum(np.concatenate([[0], sizes[:-1]])), sizes) + np.arange(sizes.sum())
-        return self.sorted_points[index]
-
-
-def _box_frames(sets: Sequence[_PointSet], boxes: Sequence[Box] | None) -> tuple[np.ndarray, ...]:
-    """Centres (n, 3), rotations (n, 3, 3), half extents (n, 3) and slack (n,) of one box per set:
-    the given boxes, or the sets' axis-aligned boxes. slack: how far (metres, at least
-    _BOUND_SLACK_M) the set's points reach outside its box, so the bounds hold for any box."""
-    if boxes is None:
-        centres = np.array([(s.low + s.high) / 2.0 for s in sets])
-        rotations = np.repeat(np.eye(3)[None], len(sets), axis=0)
-        halves = np.array([(s.high - s.low) / 2.0 for s in sets])
-    else:
-        if len(boxes) != len(sets):
-            raise ValueError(f"got {len(boxes)} boxes for {len(sets)} point sets; give one box per set")
-        centres = np.array([np.asarray(b.center, dtype=np.float64) for b in boxes]).reshape(-1, 3)
-        rotations = np.array([np.asarray(b.rotation, dtype=np.float64) for b in boxes]).reshape(-1, 3, 3)
-        halves = np.array([np.asarray(b.extent, dtype=np.float64) / 2.0 for b in boxes]).reshape(-1, 3)
-    slack = np.array([_outside(s.points, c, r, h) for s, c, r, h in zip(sets, centres, rotations, halves)])
-    return centres, rotations, halves, slack + _BOUND_SLACK_M
-
-
-def _outside(points: np.ndarray, centre: np.ndarray, rotation: np.ndarray, half: np.ndarray) -> float:
-    """Largest distance (metres) from (N, 3) points to the box (centre, rotation, half extents); 0 inside."""
-    over = np.maximum(np.abs((points - centre) @ rotation) - half, 0.0)
-    return float(np.sqrt(np.max(np.sum(over * over, axis=1))))
-
-
-def _cell_box_bounds(source: _PointSet, frames: tuple[np.ndarray, ...]) -> np.ndarray:
-    """(C, n): for each of source's cells and each box, a lower bound of the distance from any
-    point of the cell to the set the box encloses (distance to the box, less the cell's radius and
-    the box's slack)."""
-    centres, rotations, halves, slack = frames
-    local = np.einsum("cnk,nkm->cnm", source.cell_center[:, None, :] - centres[None], rotations)
-    over = np.maximum(np.abs(local) - halves[None], 0.0)
-    return np.sqrt(np.sum(over * over, axis=2)) - source.cell_radius[:, None] - slack[None, :]
-
-
-def _point_box_bounds(points: np.ndarray, frames: tuple[np.ndarray, ...], box: int) -> np.ndarray:
-    """(N,): a lower bound of each point's distance to the set enclosed by box `box` of `frames`."""
-    centres, rotations, halves, slack = frames
-    over = np.maximum(np.abs((points - centres[box]) @ rotations[box]) - halves[box], 0.0)
-    return np.sqrt(np.sum(over * over, axis=1)) - slack[box]
-
-
-def _pair_distance(a: _PointSet, b: _PointSet, bound_a: np.ndarray, bound_b: np.ndarray,
-                   frames: tuple[np.ndarray, ...], ia: int, ib: int) -> float:
-    """Exact minimum distance between a's and b's points (sets ia and ib of `frames`). bound_a:
-    (Ca,) lower bounds of the distance from a's cells to b's points (`_cell_box_bounds`); bound_b:
-    (Cb,) the same for b's cells.
-
-    The points of the cell of a nearest to b's box give a true distance, an upper bound; the
-    closest pair has each of its points within that distance of the other set, so only the points
-    of cells whose bound does not exceed it, and whose own distance to the other box does not, can
-    be one of them. The side with fewer such points is queried against the other side's KD-tree,
-    with the upper bound as the search radius.
-    """
-    found, _ = b.tree.query(a.cell_points(np.array([int(np.argmin(bound_a))])))
-    upper = float(found.min())
-    near_a = a.cell_points(np.flatnonzero(bound_a <= upper))
-    near_a = near_a[_point_box_bounds(near_a, frames, ib) <= upper]
-    near_b = b.cell_points(np.flatnonzero(bound_b <= upper))
-    near_b = near_b[_point_box_bounds(near_b, frames, ia) <= upper]
-    source, target = (near_a, b) if len(near_a) <= len(near_b) else (near_b, a)
-    if len(source) == 0:
-        return upper
-    found, _ = target.tree.query(source, distance_upper_bound=upper * (1 + 1e-9) + 1e-12)
-    return min(upper, float(found.min()))
-
-
-def closest_points_distances(point_sets: Sequence[np.ndarray], boxes: Sequence[Box] | None = None) -> np.ndarray:
-    """(n, n) symmetric matrix of exact minimum distances (metres) between point sets (Ni, 3).
-
-    boxes: optional, one box per set (e.g. its gravity-aligned box): tighter boxes prune more, any
-    box gives the same result (points outside it widen its bounds). Default: axis-aligned boxes.
-
-    Each set gets one KD-tree and 20 cm cells, built once and reused by all its pairs. Box
-    distances bound every cell's distance to the other set from below; one cell's true distance
-    bounds the answer from above; only the points of cells that can beat it are queried
-    (`_pair_distance`). The result is the brute-force minimum over all point pairs.
-    """
-    sets = [_PointSet(p) for p in point_sets]
-    n = len(sets)
-    out = np.zeros((n, n))
-    if n < 2:
-        return out
-    frames = _box_frames(sets, boxes)
-    bounds = [_cell_box_bounds(s, frames) for s in sets]  # bounds[i][:, j]: cells of i to set j
-    for i in range(n):
-        for j in range(i + 1, n):
-            out[i, j] = out[j, i] = _pair_distance(sets[i], sets[j], bounds[i][:, j], bounds[j][:, i], frames, i, j)
-    return out
 
 
 # ---------------------------------------------------------------- centres

@@ -19,10 +19,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from vsi100k.geometry.box import Box
+from vsi100k.geometry.cells import PointCells
 from vsi100k.geometry.plain import transform
 
 DEFAULT_MIN_FRACTION = 0.5
 DEFAULT_MARGIN_M = 0.02
+_CELL_M = 0.3  # cells wholly inside or outside a box are counted without testing each point (metres)
+_CELL_SLACK_M = 1e-9  # cell reaches are widened by this much against float rounding (metres)
 
 
 def inside_fraction(points: np.ndarray, box: Box, margin_m: float = DEFAULT_MARGIN_M) -> float:
@@ -56,17 +59,53 @@ def overlap_matrix(
         raise ValueError(f"margin_m must be >= 0 metres, got {margin_m!r}")
     n = len(boxes)
     out = np.zeros((n, n), dtype=bool)
+    sets = [np.asarray(p, dtype=np.float64).reshape(-1, 3) for p in point_sets]
+    sizes = np.array([len(p) for p in sets])
+    if n < 2 or not sizes.any():
+        return out
+    cells = PointCells(sets, _CELL_M)
     lows = np.array([_aabb(b)[0] for b in boxes]).reshape(-1, 3)
     highs = np.array([_aabb(b)[1] for b in boxes]).reshape(-1, 3)
-    for i in range(n):
-        for j in range(n):
-            if i == j or out[i, j]:
-                continue
-            # Cheap reject: i's points cannot be inside j's box if their axis-aligned bounds are apart.
-            if np.any(lows[i] > highs[j]) or np.any(highs[i] < lows[j]):
-                continue
-            if inside_fraction(point_sets[i], boxes[j], margin_m) >= min_fraction:
-                out[i, j] = out[j, i] = True
+    for j, box in enumerate(boxes):
+        half = np.asarray(box.extent, dtype=np.float64) / 2.0 - margin_m
+        if np.any(half <= 0):
+            continue  # nothing is inside a box shrunk to nothing
+        # Cheap reject: i's points cannot be inside j's box if their axis-aligned bounds are apart.
+        apart = np.any(lows > highs[j], axis=1) | np.any(highs < lows[j], axis=1)
+        sources = np.flatnonzero(~apart & (sizes > 0) & (np.arange(n) != j))
+        if len(sources):
+            hits = sources[_mostly_inside(cells, sources, box, half, min_fraction)]
+            out[hits, j] = out[j, hits] = True
+    return out
+
+
+def _mostly_inside(cells: PointCells, sources: np.ndarray, box: Box, half: np.ndarray, min_fraction: float) -> np.ndarray:
+    """(S,) bool: at least `min_fraction` of the points of each source set lie strictly inside `box`
+    with half extents `half` (3,), metres. Cells wholly inside or outside the box bound each count
+    from both sides; sets the bounds do not decide are counted point by point with the test of
+    `inside_fraction`, so the answers are the same."""
+    centre = np.asarray(box.center, dtype=np.float64)
+    rotation = np.asarray(box.rotation, dtype=np.float64)
+    per_source = cells.first[sources + 1] - cells.first[sources]
+    cell = np.repeat(cells.first[sources] - np.cumsum(per_source) + per_source, per_source) + np.arange(per_source.sum())
+    source_of = np.repeat(np.arange(len(sources)), per_source)
+    local = np.abs(transform(cells.cell_center[cell] - centre, rotation))  # (C, 3)
+    # A point within r of its cell centre is within r * |column k| of it along box axis k.
+    reach = cells.cell_radius[cell, None] * np.linalg.norm(rotation, axis=0) * (1 + 1e-9) + _CELL_SLACK_M
+    whole = np.all(local + reach < half, axis=1)
+    split = ~whole & ~np.any(local - reach >= half, axis=1)
+    size = cells.cell_size[cell]
+    total = np.bincount(source_of, weights=size, minlength=len(sources))
+    low = np.bincount(source_of, weights=np.where(whole, size, 0), minlength=len(sources))
+    high = low + np.bincount(source_of, weights=np.where(split, size, 0), minlength=len(sources))
+    out = low / total >= min_fraction
+    undecided = ~out & (high / total >= min_fraction)
+    if undecided.any():
+        check = split & undecided[source_of]
+        rows = cells.rows(cell[check])
+        inside = np.all(np.abs(transform(cells.points[rows] - centre, rotation)) < half, axis=1)
+        count = low + np.bincount(np.repeat(source_of[check], size[check]), weights=inside, minlength=len(sources))
+        out[undecided] = count[undecided] / total[undecided] >= min_fraction
     return out
 
 
