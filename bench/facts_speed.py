@@ -7,8 +7,9 @@ the machine is shared, so wall time would measure the neighbours): `read_ply`, `
 `extract_facts` with the default methods, and each phase of it. "before" runs the earlier
 closest-point search (kept in tests/facts_parity_support.py), "after" today's; the two alternate
 within each repeat, and their facts are compared value by value (1e-6 m / 1e-6 relative).
-The other phases are unchanged code and are timed once. One experiment is printed too: Open3D's
-minimal box fed only the convex-hull vertices (faster? same values?).
+The other phases run today's code only and are timed once (their "before" = "after"; run this
+script on an earlier checkout to compare them). One experiment is printed too: Open3D's minimal
+box fed only the convex-hull vertices (faster? same values?).
 
     python bench/facts_speed.py                 # 5 scenes, 100k vertices, 40 objects
     python bench/facts_speed.py --scenes 3 --vertices 200000 --objects 60

@@ -149,19 +149,20 @@ def _outline(pts, simplices, neighbors, inside, cross) -> list[np.ndarray]:
     end = simplices[tri_idx, (opposite + 2) % 3]
     clockwise = cross[tri_idx] < 0
     start, end = np.where(clockwise, end, start), np.where(clockwise, start, end)
+    start, end = start.tolist(), end.tolist()  # Python ints: the walk below is a scalar loop
     outgoing: dict[int, list[int]] = {}
-    for edge, vertex in enumerate(start.tolist()):
+    for edge, vertex in enumerate(start):
         outgoing.setdefault(vertex, []).append(edge)
-    used = np.zeros(len(start), dtype=bool)
+    used = [False] * len(start)
     rings = []
     for first in range(len(start)):
         if used[first]:
             continue
-        ring = [int(start[first])]
+        ring = [start[first]]
         edge = first
         while True:
             used[edge] = True
-            vertex = int(end[edge])
+            vertex = end[edge]
             ring.append(vertex)
             if vertex == ring[0]:
                 break

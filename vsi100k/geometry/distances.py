@@ -82,7 +82,8 @@ class _GridBoxes:
             axis_v.append(rot[:, parts[3]].T)
             half_uv.append(parts[4])
         self.owner = np.concatenate(owner)  # (P,) box index of each patch
-        self.samples = np.concatenate(samples)  # (P, S, 3) world samples (padded by repetition)
+        # (3, P, S) world samples (padded by repetition), one array per axis
+        self.sample_axes = np.ascontiguousarray(np.concatenate(samples).transpose(2, 0, 1))
         self.patch_center = np.concatenate(centre)  # (P, 3)
         self.patch_u = np.concatenate(axis_u)  # (P, 3) unit side directions
         self.patch_v = np.concatenate(axis_v)
@@ -114,22 +115,34 @@ class _GridBoxes:
         out = np.empty(len(patches))
         for lo in range(0, len(patches), _CHUNK):
             p, t = patches[lo:lo + _CHUNK], targets[lo:lo + _CHUNK]
-            local = transform(self.samples[p] - self.centers[t][:, None, :], self.rotations[t][:, None])
+            # `transform(samples - centre, rotation)` one axis at a time: the same products and sums.
+            offset = [self.sample_axes[m][p] - self.centers[t, m][:, None] for m in range(3)]  # 3 x (K, S)
+            rot = self.rotations[t]
+            local = [offset[0] * rot[:, 0, k, None] + offset[1] * rot[:, 1, k, None] + offset[2] * rot[:, 2, k, None]
+                     for k in range(3)]
             out[lo:lo + _CHUNK] = np.sqrt(_nearest_grid_sq(local, self.extents[t], self.counts[t], self.spacing[t]))
         return out
 
 
-def _nearest_grid_sq(local: np.ndarray, extent: np.ndarray, counts: np.ndarray, spacing: np.ndarray) -> np.ndarray:
-    """Squared distance from local points (K, S, 3) to the nearest surface-grid sample of their box,
-    minimised over S: (K,). extent, counts, spacing: (K, 3)."""
-    half = (extent / 2.0)[:, None, :]
-    step = np.where(spacing > 0, spacing, 1.0)[:, None, :]
-    index = np.clip(np.rint((local + half) / step), 0, (counts - 1)[:, None, :])
-    lattice = index * spacing[:, None, :] - half
-    dev = (local - lattice) ** 2  # to the nearest lattice coordinate, per axis
-    face = (np.abs(local) - half) ** 2  # to the nearest of the two faces across each axis
-    dist_sq = dev.sum(axis=2) + np.min(face - dev, axis=2)
-    return np.maximum(dist_sq, 0.0).min(axis=1)
+def _nearest_grid_sq(local: list[np.ndarray], extent: np.ndarray, counts: np.ndarray, spacing: np.ndarray) -> np.ndarray:
+    """Squared distance from local points, given as their three coordinates (K, S) each, to the
+    nearest surface-grid sample of their box, minimised over S: (K,). extent, counts, spacing: (K, 3).
+
+    Per axis: the squared gap to the nearest lattice coordinate (dev) and to the nearer of the two
+    faces across it (face); the nearest surface sample moves one axis onto a face:
+    sum(dev) + min(face - dev). Axis by axis (elementwise, in axis order) rather than reductions
+    over a length-3 axis: the same operations in the same order, without their per-element cost.
+    """
+    total = gain = None
+    for k, x in enumerate(local):
+        half = (extent[:, k] / 2.0)[:, None]
+        step = np.where(spacing[:, k] > 0, spacing[:, k], 1.0)[:, None]
+        index = np.clip(np.rint((x + half) / step), 0, (counts[:, k] - 1)[:, None])
+        dev = (x - (index * spacing[:, k, None] - half)) ** 2
+        face = (np.abs(x) - half) ** 2
+        total = dev if total is None else total + dev
+        gain = face - dev if gain is None else np.minimum(gain, face - dev)
+    return np.maximum(total + gain, 0.0).min(axis=1)
 
 
 def _box_patches(extent, counts, spacing):

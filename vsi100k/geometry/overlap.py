@@ -92,8 +92,8 @@ def _mostly_inside(cells: PointCells, sources: np.ndarray, box: Box, half: np.nd
     local = np.abs(transform(cells.cell_center[cell] - centre, rotation))  # (C, 3)
     # A point within r of its cell centre is within r * |column k| of it along box axis k.
     reach = cells.cell_radius[cell, None] * np.linalg.norm(rotation, axis=0) * (1 + 1e-9) + _CELL_SLACK_M
-    whole = np.all(local + reach < half, axis=1)
-    split = ~whole & ~np.any(local - reach >= half, axis=1)
+    whole = (local[:, 0] + reach[:, 0] < half[0]) & (local[:, 1] + reach[:, 1] < half[1]) & (local[:, 2] + reach[:, 2] < half[2])
+    split = ~whole & (local[:, 0] - reach[:, 0] < half[0]) & (local[:, 1] - reach[:, 1] < half[1]) & (local[:, 2] - reach[:, 2] < half[2])
     size = cells.cell_size[cell]
     total = np.bincount(source_of, weights=size, minlength=len(sources))
     low = np.bincount(source_of, weights=np.where(whole, size, 0), minlength=len(sources))
@@ -103,7 +103,8 @@ def _mostly_inside(cells: PointCells, sources: np.ndarray, box: Box, half: np.nd
     if undecided.any():
         check = split & undecided[source_of]
         rows = cells.rows(cell[check])
-        inside = np.all(np.abs(transform(cells.points[rows] - centre, rotation)) < half, axis=1)
+        local = np.abs(transform(cells.points[rows] - centre, rotation))
+        inside = (local[:, 0] < half[0]) & (local[:, 1] < half[1]) & (local[:, 2] < half[2])
         count = low + np.bincount(np.repeat(source_of[check], size[check]), weights=inside, minlength=len(sources))
         out[undecided] = count[undecided] / total[undecided] >= min_fraction
     return out
