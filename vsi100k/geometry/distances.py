@@ -90,25 +90,36 @@ class _GridBoxes:
         self.patch_half = np.concatenate(half_uv)  # (P, 2) half side lengths along u, v
 
     def lower_bounds(self) -> np.ndarray:
-        """(P, B): a lower bound of the distance from every sample of patch p to box b's surface."""
-        diff = self.patch_center[None, :, :] - self.centers[:, None, :]  # (B, P, 3)
-        q = np.matmul(diff, self.rotations).transpose(1, 0, 2)  # (P, B, 3): patch centres in box frames
-        half = self.extents[None, :, :] / 2.0
-        over = np.maximum(np.abs(q) - half, 0.0)
-        solid = np.linalg.norm(over, axis=2)  # distance to the solid box
-        depth = np.min(half - np.abs(q), axis=2)  # distance to the surface from inside
-        to_surface = np.where(solid > 0, solid, depth)
-        radius = np.linalg.norm(self.patch_half, axis=1)[:, None]
+        """(P, B): a lower bound of the distance from every sample of patch p to box b's surface.
+        Axis by axis on (P, B) arrays (metres)."""
+        q = self._in_box_frames(self.patch_center, self.centers)  # patch centres in box frames, 3 x (P, B)
+        half = [self.extents[None, :, k] / 2.0 for k in range(3)]
+        over = [np.maximum(np.abs(q[k]) - half[k], 0.0) for k in range(3)]
+        solid = np.sqrt(over[0] * over[0] + over[1] * over[1] + over[2] * over[2])  # distance to the solid box
+        depth = np.minimum(np.minimum(half[0] - np.abs(q[0]), half[1] - np.abs(q[1])), half[2] - np.abs(q[2]))
+        to_surface = np.where(solid > 0, solid, depth)  # inside: distance to the surface
+        radius = np.sqrt(np.sum(self.patch_half * self.patch_half, axis=1))[:, None]
         lipschitz = to_surface - radius
         # Distance to a convex set is convex: f(x) >= f(c) + g . (x - c), g its unit gradient at c.
         with np.errstate(invalid="ignore", divide="ignore"):
-            grad = np.where(solid[..., None] > 0, np.sign(q) * over / solid[..., None], 0.0)
-        u_local = np.matmul(self.patch_u[None], self.rotations).transpose(1, 0, 2)
-        v_local = np.matmul(self.patch_v[None], self.rotations).transpose(1, 0, 2)
-        slack = (np.abs(np.sum(grad * u_local, axis=2)) * self.patch_half[:, 0:1]
-                 + np.abs(np.sum(grad * v_local, axis=2)) * self.patch_half[:, 1:2])
+            grad = [np.where(solid > 0, np.sign(q[k]) * over[k] / solid, 0.0) for k in range(3)]
+        u_local = self._in_box_frames(self.patch_u)
+        v_local = self._in_box_frames(self.patch_v)
+        slack = (np.abs(grad[0] * u_local[0] + grad[1] * u_local[1] + grad[2] * u_local[2]) * self.patch_half[:, 0:1]
+                 + np.abs(grad[0] * v_local[0] + grad[1] * v_local[1] + grad[2] * v_local[2]) * self.patch_half[:, 1:2])
         convex = np.where(solid > 0, solid - slack, -np.inf)
         return np.maximum(lipschitz, convex)
+
+    def _in_box_frames(self, vectors: np.ndarray, origins: np.ndarray | None = None) -> list[np.ndarray]:
+        """Coordinates of (P, 3) world vectors (points less `origins` (B, 3), when given) along
+        every box's axes: 3 arrays (P, B)."""
+        if origins is None:
+            diff = [vectors[:, m, None] for m in range(3)]
+        else:
+            diff = [vectors[:, m, None] - origins[None, :, m] for m in range(3)]
+        rot = self.rotations
+        return [diff[0] * rot[None, :, 0, k] + diff[1] * rot[None, :, 1, k] + diff[2] * rot[None, :, 2, k]
+                for k in range(3)]
 
     def exact(self, patches: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """(K,) minimum distance from the samples of patches[k] to box targets[k]'s surface grid."""
