@@ -134,7 +134,7 @@ def _candidates(cells: PointCells, frames: _Frames, bounds: np.ndarray,
     source, target, rows = (np.concatenate(p) for p in zip(*parts))
     count = np.bincount(source * n + target, minlength=n * n).reshape(n, n)
     lower = np.arange(n)[:, None] < np.arange(n)[None, :]
-    # Query from i (i < j) when it has no more points than j, as the pair loop did.
+    # Query from i (i < j) when it has no more points than j (either side gives the same distance).
     queried = np.where(lower, count <= count.T, count < count.T)
     keep = queried[source, target]
     return source[keep], target[keep], rows[keep]

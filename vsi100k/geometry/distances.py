@@ -25,7 +25,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from vsi100k.geometry.box import Box
-from vsi100k.geometry.closest_points import closest_points_distance, closest_points_distances  # noqa: F401 (re-exported)
+from vsi100k.geometry.closest_points import (  # noqa: F401 (re-exported: one module for every distance)
+    closest_points_distance,
+    closest_points_distances,
+)
 from vsi100k.geometry.plain import norm3, transform
 
 DEFAULT_GRID_STEP_M = 0.05
@@ -135,7 +138,8 @@ class _GridBoxes:
         return out
 
 
-def _nearest_grid_sq(local: list[np.ndarray], extent: np.ndarray, counts: np.ndarray, spacing: np.ndarray) -> np.ndarray:
+def _nearest_grid_sq(local: list[np.ndarray], extent: np.ndarray, counts: np.ndarray,
+                     spacing: np.ndarray) -> np.ndarray:
     """Squared distance from local points, given as their three coordinates (K, S) each, to the
     nearest surface-grid sample of their box, minimised over S: (K,). extent, counts, spacing: (K, 3).
 

@@ -79,7 +79,8 @@ def overlap_matrix(
     return out
 
 
-def _mostly_inside(cells: PointCells, sources: np.ndarray, box: Box, half: np.ndarray, min_fraction: float) -> np.ndarray:
+def _mostly_inside(cells: PointCells, sources: np.ndarray, box: Box, half: np.ndarray,
+                   min_fraction: float) -> np.ndarray:
     """(S,) bool: at least `min_fraction` of the points of each source set lie strictly inside `box`
     with half extents `half` (3,), metres. Cells wholly inside or outside the box bound each count
     from both sides; sets the bounds do not decide are counted point by point with the test of
@@ -87,13 +88,14 @@ def _mostly_inside(cells: PointCells, sources: np.ndarray, box: Box, half: np.nd
     centre = np.asarray(box.center, dtype=np.float64)
     rotation = np.asarray(box.rotation, dtype=np.float64)
     per_source = cells.first[sources + 1] - cells.first[sources]
-    cell = np.repeat(cells.first[sources] - np.cumsum(per_source) + per_source, per_source) + np.arange(per_source.sum())
+    cell = np.repeat(cells.first[sources] - np.cumsum(per_source) + per_source, per_source)
+    cell = cell + np.arange(per_source.sum())  # the cells of the sources, source by source
     source_of = np.repeat(np.arange(len(sources)), per_source)
     local = np.abs(transform(cells.cell_center[cell] - centre, rotation))  # (C, 3)
     # A point within r of its cell centre is within r * |column k| of it along box axis k.
     reach = cells.cell_radius[cell, None] * np.linalg.norm(rotation, axis=0) * (1 + 1e-9) + _CELL_SLACK_M
-    whole = (local[:, 0] + reach[:, 0] < half[0]) & (local[:, 1] + reach[:, 1] < half[1]) & (local[:, 2] + reach[:, 2] < half[2])
-    split = ~whole & (local[:, 0] - reach[:, 0] < half[0]) & (local[:, 1] - reach[:, 1] < half[1]) & (local[:, 2] - reach[:, 2] < half[2])
+    whole = _below(local + reach, half)
+    split = ~whole & _below(local - reach, half)
     size = cells.cell_size[cell]
     total = np.bincount(source_of, weights=size, minlength=len(sources))
     low = np.bincount(source_of, weights=np.where(whole, size, 0), minlength=len(sources))
@@ -104,10 +106,15 @@ def _mostly_inside(cells: PointCells, sources: np.ndarray, box: Box, half: np.nd
         check = split & undecided[source_of]
         rows = cells.rows(cell[check])
         local = np.abs(transform(cells.points[rows] - centre, rotation))
-        inside = (local[:, 0] < half[0]) & (local[:, 1] < half[1]) & (local[:, 2] < half[2])
+        inside = _below(local, half)
         count = low + np.bincount(np.repeat(source_of[check], size[check]), weights=inside, minlength=len(sources))
         out[undecided] = count[undecided] / total[undecided] >= min_fraction
     return out
+
+
+def _below(values: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """(M,) bool: values (M, 3) < half (3,) on every axis (three comparisons, no length-3 reduction)."""
+    return (values[:, 0] < half[0]) & (values[:, 1] < half[1]) & (values[:, 2] < half[2])
 
 
 def _aabb(box: Box) -> tuple[np.ndarray, np.ndarray]:
