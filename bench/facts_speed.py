@@ -206,7 +206,8 @@ def main() -> None:
 
         def earlier_facts():
             swapped = distance_geometry.closest_points_distances
-            distance_geometry.closest_points_distances = lambda sets, boxes=None: earlier_closest_points_distances(sets)
+            distance_geometry.closest_points_distances = (
+                lambda sets, boxes=None, cells=None: earlier_closest_points_distances(sets))
             try:
                 return extract_facts(scene, cfg)
             finally:

@@ -218,8 +218,10 @@ def _pair_distances(
     else:
         points = [point_sets[k] for k in chosen]
         gravity = [box_sets[k]["gravity_aligned"] for k in chosen]
-        closest = distance_geometry.closest_points_distances(points, gravity)
-        overlaps = overlap_geometry.overlap_matrix(points, gravity, cfg.overlap_min_fraction, cfg.overlap_margin_m)
+        cells = distance_geometry.point_cells(points)  # grouped once for both
+        closest = distance_geometry.closest_points_distances(points, gravity, cells=cells)
+        overlaps = overlap_geometry.overlap_matrix(points, gravity, cfg.overlap_min_fraction, cfg.overlap_margin_m,
+                                                   cells=cells)
         exact = np.where(overlaps, 0.0, closest)
     if cfg.distance_method == "box_grid":
         matrix = distance_geometry.box_grid_distances(boxes, cfg.grid_step_m)

@@ -69,18 +69,26 @@ def closest_points_distance(points_a: np.ndarray, points_b: np.ndarray) -> float
     return float(closest_points_distances([points_a, points_b])[0, 1])
 
 
-def closest_points_distances(point_sets: Sequence[np.ndarray], boxes: Sequence[Box] | None = None) -> np.ndarray:
+def point_cells(point_sets: Sequence[np.ndarray]) -> PointCells:
+    """The cells `closest_points_distances` groups the sets (Ni, 3) in; build them once and pass
+    them to it and to `vsi100k.geometry.overlap.overlap_matrix` for the same sets."""
+    return PointCells([_checked(p) for p in point_sets], _CELL_M)
+
+
+def closest_points_distances(point_sets: Sequence[np.ndarray], boxes: Sequence[Box] | None = None,
+                             cells: PointCells | None = None) -> np.ndarray:
     """(n, n) symmetric matrix of exact minimum distances (metres) between point sets (Ni, 3).
 
     boxes: optional, one box per set (e.g. its gravity-aligned box): tighter boxes prune more, any
     box gives the same result (points outside it widen its bounds). Default: axis-aligned boxes.
+    cells: the sets' `point_cells`, when the caller has them (built here otherwise).
     """
     sets = [_checked(p) for p in point_sets]
     n = len(sets)
     out = np.zeros((n, n))
     if n < 2:
         return out
-    cells = PointCells(sets, _CELL_M)
+    cells = PointCells(sets, _CELL_M) if cells is None else cells
     frames = _Frames(sets, boxes)
     trees = [cKDTree(p, balanced_tree=False) for p in sets]  # faster to build, as fast to query here
     # (C, n): lower bound of the distance from any point of a cell to the set inside each box.

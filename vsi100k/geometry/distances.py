@@ -28,6 +28,7 @@ from vsi100k.geometry.box import Box
 from vsi100k.geometry.closest_points import (  # noqa: F401 (re-exported: one module for every distance)
     closest_points_distance,
     closest_points_distances,
+    point_cells,
 )
 from vsi100k.geometry.plain import norm3, transform
 

@@ -46,10 +46,12 @@ def overlap_matrix(
     boxes: Sequence[Box],
     min_fraction: float = DEFAULT_MIN_FRACTION,
     margin_m: float = DEFAULT_MARGIN_M,
+    cells: PointCells | None = None,
 ) -> np.ndarray:
     """(n, n) symmetric bool matrix: objects i and j overlap (see the module docstring); False diagonal.
 
-    point_sets[i]: (N_i, 3) vertices of object i; boxes[i]: its gravity-aligned box.
+    point_sets[i]: (N_i, 3) vertices of object i; boxes[i]: its gravity-aligned box. cells: the
+    point sets grouped in cells (any cell side), when the caller has them (built here otherwise).
     """
     if len(point_sets) != len(boxes):
         raise ValueError(f"got {len(point_sets)} point sets but {len(boxes)} boxes; pass one box per object")
@@ -63,7 +65,7 @@ def overlap_matrix(
     sizes = np.array([len(p) for p in sets])
     if n < 2 or not sizes.any():
         return out
-    cells = PointCells(sets, _CELL_M)
+    cells = PointCells(sets, _CELL_M) if cells is None else cells
     lows = np.array([_aabb(b)[0] for b in boxes]).reshape(-1, 3)
     highs = np.array([_aabb(b)[1] for b in boxes]).reshape(-1, 3)
     for j, box in enumerate(boxes):
