@@ -90,7 +90,7 @@ def closest_points_distances(point_sets: Sequence[np.ndarray], boxes: Sequence[B
         return out
     cells = PointCells(sets, _CELL_M) if cells is None else cells
     frames = _Frames(sets, boxes)
-    trees = [cKDTree(p, balanced_tree=False) for p in sets]  # faster to build, as fast to query here
+    trees = [cKDTree(p, leafsize=32, balanced_tree=False) for p in sets]  # the fastest here (same distances)
     # (C, n): lower bound of the distance from any point of a cell to the set inside each box.
     bounds = (frames.distance(cells.cell_center[:, None, :], np.arange(n)[None, :])
               - cells.cell_radius[:, None] - frames.slack[None, :])
