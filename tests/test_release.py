@@ -323,6 +323,37 @@ def test_an_unchanged_rebuild_reads_no_stream_and_decodes_no_frame(scans, built,
     assert stream["sha256"] is None and "no colour stream to sample frames from" in stream["unavailable"]
 
 
+def test_a_worker_decodes_each_stored_frame_once_for_the_manifest_record_and_the_size_check(scans, tmp_path,
+                                                                                           monkeypatch):
+    from PIL import ImageFile
+
+    from vsi100k.pipeline.cache import BuildCache
+    from vsi100k.pipeline.frames_manifest import RECORD_DIR
+    from vsi100k.pipeline.plan import plan_jobs
+    from vsi100k.pipeline.stages import compute_scan, run_scan
+
+    cfg = BuildConfig(scenes_dir=scans, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                      frames=FramesConfig(n_frames=4), split="train", allow_val_in_train=True)
+    job = next(j for j in plan_jobs(cfg) if j.scene_id == SCANNET)
+    run_scan(job, cfg)  # every stage cached, the manifest record too
+    record = next((cfg.cache_root / RECORD_DIR / SCANNET).glob("*.json"))
+    made = json.loads(record.read_text())
+    shutil.rmtree(cfg.cache_root / RECORD_DIR)  # as on a first build: the record and the check both need pixels
+    decodes = []
+    load = ImageFile.ImageFile.load
+
+    def counted(self):
+        if self.tile:  # not decoded yet
+            decodes.append(self.format)
+        return load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counted)
+    result, _ = compute_scan(job, cfg, BuildCache(cfg.cache_root))
+    assert decodes == ["JPEG"] * 4
+    assert json.loads(record.read_text()) == made
+    assert result["frames"]["jpeg_sha256"] == [f["sha256"] for f in made["frames"]]
+
+
 def test_checksums_decide_when_the_stream_has_no_fingerprint_and_a_wrong_frame_is_named(scans, release, tmp_path):
     from vsi100k.release.rehydrate import FAILED
 
