@@ -19,7 +19,9 @@ from vsi100k.dataset.manifest import MANIFEST_FILE, ManifestError, manifest_prob
 from vsi100k.errors import ConfigError, SceneError
 from vsi100k.frames.config import FramesConfig
 from vsi100k.pipeline.config import BuildConfig
-from vsi100k.release.rehydrate import DIFFERS, MISSING, RehydrateConfig, frames_mismatch, rehydrate
+from vsi100k.release.rehydrate import (
+    DIFFERS, MISSING, NothingRehydrated, RehydrateConfig, frames_mismatch, rehydrate,
+)
 
 SCANNET, SCANNETPP_SEED, ARKIT_SEED = "scene0000_00", 11, 21
 REPO = "me/vsi100k-release"
@@ -156,6 +158,56 @@ def test_cli_rehydrate_exits_3_naming_the_missing_scan(scans, release, tmp_path)
                                       "--cache-dir", str(tmp_path / "cache"), "--no-progress"])
     assert result.exit_code == 3, result.output
     assert "rehydrated 2 of 3 scans" in result.output and f"missing: {SCANNET}: no scannet scan" in result.output
+
+
+def test_nothing_rehydrated_names_every_scan_and_leaves_the_output_as_it_was(scans, release, tmp_path):
+    from PIL import Image
+
+    manifest = read_manifest(release)
+    ark = _scene_of(manifest, "arkitscenes")
+    mine = tmp_path / "my-scans"
+    shutil.copytree(scans, mine)
+    for entry in manifest["scans"]:
+        if entry is not ark:  # missing scans
+            shutil.rmtree(min((p for p in mine.rglob(entry["scene_name"]) if p.is_dir()), key=lambda p: len(p.parts)))
+    png = next(p for p in mine.rglob(ark["scene_name"]) if p.is_dir()) / ark["stream"]["files"][1]
+    image = Image.open(png).convert("RGB")
+    image.putpixel((0, 0), (255 - image.getpixel((0, 0))[0], 0, 0))
+    image.save(png)  # the one scan left has another stream
+    out = tmp_path / "out"
+    assert not rehydrate(RehydrateConfig(release, scans, out, cache_dir=tmp_path / "cache")).partial
+    before = _files(out)
+
+    with pytest.raises(NothingRehydrated) as caught:
+        rehydrate(RehydrateConfig(release, mine, out, cache_dir=tmp_path / "cache", overwrite=True))
+    others = sorted(e["scene_name"] for e in manifest["scans"] if e is not ark)
+    message = str(caught.value)
+    assert message.startswith(f"no scan of the release could be rehydrated, so {out} was left as it was: "
+                              f"missing (2): {others[0]}, {others[1]} ({others[0]}: no ")
+    assert f"; stream differs (1): {ark['scene_name']} ({ark['scene_name']}: " in message
+    assert "--scenes" not in message  # not every scan is missing: the folder is the right one
+    assert sorted(caught.value.problems) == sorted(e["scene_name"] for e in manifest["scans"])
+    assert _files(out) == before  # the previous dataset kept, byte for byte
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "my-scans", "out"]  # no staging folder, no lock
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(NothingRehydrated, match=r"missing \(3\): .*; --scenes must be the folder holding your copies"):
+        rehydrate(RehydrateConfig(release, empty, tmp_path / "new", cache_dir=tmp_path / "cache"))
+    assert not (tmp_path / "new").exists()
+
+
+def test_cli_rehydrate_exits_1_when_no_scan_is_rehydrated(release, tmp_path):
+    from vsi100k.cli.app import app
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(app, ["rehydrate", str(release), "--scenes", str(empty), "--out", str(tmp_path / "o"),
+                                      "--cache-dir", str(tmp_path / "cache"), "--no-progress"])
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line]
+    assert len(errors) == 1 and errors[0].startswith("error: no scan of the release could be rehydrated"), result.output
+    assert SCANNET in errors[0] and not (tmp_path / "o").exists()
 
 
 def test_rehydrate_from_a_hub_id_goes_through_snapshot_download(scans, release, tmp_path, monkeypatch):
