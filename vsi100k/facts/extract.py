@@ -31,7 +31,7 @@ class FactsConfig:
         boxes are stored either way.
     distance_method: "box_grid" (surfaces of the boxes sampled every `grid_step_m`, VSI-Bench
         parity), "closest_points" (exact, between vertex sets) or "centers" (box centres, VSI-100k).
-    oriented_engine: "open3d" (Open3D's exact minimal box, VSI-Bench parity) or "numpy" (the
+    oriented_engine: "open3d" (Open3D's minimal-box search, as VSI-Bench) or "numpy" (the
         faster hull-edge approximation; see `vsi100k.geometry.boxes.minimal_oriented_box`).
     grid_step_m: box-grid sample spacing, metres.
     room_alpha: alpha of the floor-plan alpha shape, 1/m (5 keeps triangles of circumradius < 0.2 m).

@@ -125,15 +125,18 @@ def minimal_oriented_box(points: np.ndarray, engine: str = "open3d") -> Box:
 
     engine "open3d" (default; VSI-Bench built its boxes with Open3D's minimal oriented box): calls
     `OrientedBoundingBox.create_from_points_minimal`, which is what
-    `PointCloud.get_minimal_oriented_bounding_box` runs. In Open3D 0.19/0.20 that is Jylanki's
-    exact minimum-volume search; about 20-50 ms for an object with a few hundred hull vertices.
+    `PointCloud.get_minimal_oriented_bounding_box` runs. In Open3D 0.20 that is Jylanki's
+    minimum-volume search, run with tolerances: about 20-50 ms for an object with a few hundred
+    hull vertices, and not always the minimum (bench/oriented_engines.py: on noisy scan-like
+    objects a box with a face flush with a hull facet is smaller for most objects, by up to 0.3%
+    of the volume).
 
-    engine "numpy": Open3D's older approximation (<= 0.18), vectorised: one frame per convex-hull
-    triangle edge (first axis along the edge, third along the triangle normal) plus the
-    axis-aligned frame, keeping the smallest volume. Tried on all three edges of every triangle,
-    so it never depends on Qhull's vertex order. 20-50x faster; exact for box-shaped objects
-    (faces flush with hull facets) and within 0.5% of the exact volume (< 1 mm of longest side)
-    on box-like scanned objects, but up to ~15% more volume on blob-like point clouds.
+    engine "numpy": Open3D's older approximation (before Jylanki's search), vectorised: one frame
+    per convex-hull triangle edge (first axis along the edge, third along the triangle normal)
+    plus the axis-aligned frame, keeping the smallest volume. Tried on all three edges of every
+    triangle, so it never depends on Qhull's vertex order. About 4x faster; exact when a box's
+    corners are among the points; on points sampled from a box's faces up to 0.4% more volume
+    than Open3D's (about 1 mm), on noisy scan-like objects up to 6% (about 3 mm).
 
     Fewer than 4 points, or flat sets (Open3D returns an empty box for those), get the
     minimum-area rectangle in their own plane with zero thickness, whatever the engine.
