@@ -144,6 +144,20 @@ def model_folder(root: Path) -> Path:
     return folder
 
 
+def frameless_release(root: Path) -> Path:
+    """A release without images (manifest and report, no question shard) listing one ScanNet scan."""
+    from vsi100k.dataset.manifest import make_manifest, manifest_entry, row_columns, write_manifest
+
+    root.mkdir(parents=True, exist_ok=True)
+    row = {**dict.fromkeys(row_columns()), "scene_name": "scene0000_00", "frame_indices": [0], "timestamps_s": [0.0],
+           "width": 64, "height": 48, "source": "sens"}
+    stream = {"kind": "sens", "path": "scene0000_00.sens", "files": ["scene0000_00.sens"], "sha256": "0" * 64}
+    entry = manifest_entry("train", row, "scannet", stream, [{"sha256": "1" * 64, "pixels_sha256": "2" * 64}])
+    write_manifest(root, make_manifest([entry], build_id="b1", vsi100k_version="0", sampling={"n_frames": 1}))
+    (root / "build_report.json").write_text('{"build_id": "b1", "shards": []}')
+    return root
+
+
 def tiny_vsibench(root: Path) -> Path:
     from tiny_build import write_tiny_vsibench
 
@@ -180,6 +194,9 @@ CASES = {
     ],
     "rehydrate": [
         (lambda t: [str(t), "--scenes", str(t), "--out", str(t / "o")], 1, "no frames manifest"),
+        (lambda t: [str(frameless_release(t / "release")), "--scenes",
+                    str(write_bytes(t / "scans" / "notes.txt", b"").parent), "--out", str(t / "o")], 1,
+         "no scan of the release could be rehydrated, so"),
     ],
     "export-lmms-eval": [
         (lambda t: [str(t), "--out", str(t / "task")], 1, "not a vsi100k build folder (no build_report.json)"),

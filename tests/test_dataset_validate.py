@@ -252,3 +252,32 @@ def test_check_jpegs_names_each_bad_frame():
     assert problems[0] == "frame 1 is not a JPEG image"
     assert problems[1].startswith("frame 2 cannot be decoded (")
     assert problems[2] == "frame 3 is 32x24, expected 64x48"
+
+
+def test_check_jpegs_on_frames_decoded_once_finds_the_same_and_decodes_nothing(monkeypatch):
+    from PIL import Image, ImageFile
+
+    from vsi100k.dataset.frame_decode import decode_frame, pixel_digest
+    from vsi100k.dataset.manifest import frame_checksums
+    from vsi100k.dataset.validate import check_jpegs
+    from vsi100k.errors import SceneError
+
+    good = hand_jpegs(0)[0]
+    buffer = io.BytesIO()
+    Image.fromarray(np.zeros((24, 32, 3), np.uint8)).save(buffer, format="JPEG")
+    jpegs = [good, b"not a jpeg", good[:200] + bytes(len(good) - 200), buffer.getvalue()]
+    decoded = [decode_frame(data) for data in jpegs]
+    assert decoded[0].size == (64, 48) and decoded[3].size == (32, 24) and decoded[2].size is None
+    with Image.open(io.BytesIO(good)) as image:
+        assert decoded[0].pixels_sha256 == pixel_digest(np.asarray(image.convert("RGB")))
+    expected = check_jpegs(jpegs, 64, 48)
+
+    def refuse(self):
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", refuse)
+    assert check_jpegs(jpegs, 64, 48, decoded) == expected
+    assert frame_checksums(good, "scene0000_00", "stored frame 0", decoded[0]) == {
+        "sha256": decoded[0].sha256, "pixels_sha256": decoded[0].pixels_sha256}
+    with pytest.raises(SceneError, match=r"scene0000_00: -: corrupt stored frame 2 \("):
+        frame_checksums(jpegs[2], "scene0000_00", "stored frame 2", decoded[2])

@@ -106,3 +106,16 @@ def test_a_video_stream_held_sideways_is_turned_from_its_poses(tmp_path):
     plain = sample_stream(ColourStream("s1", tmp_path, "video", path, (path,), video_cameras=cameras),
                           FramesConfig(n_frames=4))
     assert (plain.rotation_deg, plain.stated_rotation_deg, plain.width) == (0, None, 64)
+
+
+def test_the_whole_stream_of_a_from_poses_video_is_refused_not_exported_unturned(tmp_path, monkeypatch):
+    """No registered source has such a stream; one that did would otherwise export frames in
+    another orientation than its sampled ones."""
+    import vsi100k.frames.sources as sources
+
+    path = tmp_path / "held.mp4"
+    turned = ColourStream("s1", tmp_path, "video", path, (path,), orientation="from_poses")
+    monkeypatch.setattr(sources, "required_stream", lambda scene: turned)
+    with pytest.raises(ValueError, match=r'^s1: held\.mp4: a "from_poses" video stream is turned by its sampled '
+                                         r"frames' poses; export the sampled frames"):
+        sources.iter_scene_rgb(None)

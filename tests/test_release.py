@@ -19,7 +19,9 @@ from vsi100k.dataset.manifest import MANIFEST_FILE, ManifestError, manifest_prob
 from vsi100k.errors import ConfigError, SceneError
 from vsi100k.frames.config import FramesConfig
 from vsi100k.pipeline.config import BuildConfig
-from vsi100k.release.rehydrate import DIFFERS, MISSING, RehydrateConfig, frames_mismatch, rehydrate
+from vsi100k.release.rehydrate import (
+    DIFFERS, MISSING, NothingRehydrated, RehydrateConfig, frames_mismatch, rehydrate,
+)
 
 SCANNET, SCANNETPP_SEED, ARKIT_SEED = "scene0000_00", 11, 21
 REPO = "me/vsi100k-release"
@@ -156,6 +158,56 @@ def test_cli_rehydrate_exits_3_naming_the_missing_scan(scans, release, tmp_path)
                                       "--cache-dir", str(tmp_path / "cache"), "--no-progress"])
     assert result.exit_code == 3, result.output
     assert "rehydrated 2 of 3 scans" in result.output and f"missing: {SCANNET}: no scannet scan" in result.output
+
+
+def test_nothing_rehydrated_names_every_scan_and_leaves_the_output_as_it_was(scans, release, tmp_path):
+    from PIL import Image
+
+    manifest = read_manifest(release)
+    ark = _scene_of(manifest, "arkitscenes")
+    mine = tmp_path / "my-scans"
+    shutil.copytree(scans, mine)
+    for entry in manifest["scans"]:
+        if entry is not ark:  # missing scans
+            shutil.rmtree(min((p for p in mine.rglob(entry["scene_name"]) if p.is_dir()), key=lambda p: len(p.parts)))
+    png = next(p for p in mine.rglob(ark["scene_name"]) if p.is_dir()) / ark["stream"]["files"][1]
+    image = Image.open(png).convert("RGB")
+    image.putpixel((0, 0), (255 - image.getpixel((0, 0))[0], 0, 0))
+    image.save(png)  # the one scan left has another stream
+    out = tmp_path / "out"
+    assert not rehydrate(RehydrateConfig(release, scans, out, cache_dir=tmp_path / "cache")).partial
+    before = _files(out)
+
+    with pytest.raises(NothingRehydrated) as caught:
+        rehydrate(RehydrateConfig(release, mine, out, cache_dir=tmp_path / "cache", overwrite=True))
+    others = sorted(e["scene_name"] for e in manifest["scans"] if e is not ark)
+    message = str(caught.value)
+    assert message.startswith(f"no scan of the release could be rehydrated, so {out} was left as it was: "
+                              f"missing (2): {others[0]}, {others[1]} ({others[0]}: no ")
+    assert f"; stream differs (1): {ark['scene_name']} ({ark['scene_name']}: " in message
+    assert "--scenes" not in message  # not every scan is missing: the folder is the right one
+    assert sorted(caught.value.problems) == sorted(e["scene_name"] for e in manifest["scans"])
+    assert _files(out) == before  # the previous dataset kept, byte for byte
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "my-scans", "out"]  # no staging folder, no lock
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(NothingRehydrated, match=r"missing \(3\): .*; --scenes must be the folder holding your copies"):
+        rehydrate(RehydrateConfig(release, empty, tmp_path / "new", cache_dir=tmp_path / "cache"))
+    assert not (tmp_path / "new").exists()
+
+
+def test_cli_rehydrate_exits_1_when_no_scan_is_rehydrated(release, tmp_path):
+    from vsi100k.cli.app import app
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(app, ["rehydrate", str(release), "--scenes", str(empty), "--out", str(tmp_path / "o"),
+                                      "--cache-dir", str(tmp_path / "cache"), "--no-progress"])
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line]
+    assert len(errors) == 1 and errors[0].startswith("error: no scan of the release could be rehydrated"), result.output
+    assert SCANNET in errors[0] and not (tmp_path / "o").exists()
 
 
 def test_rehydrate_from_a_hub_id_goes_through_snapshot_download(scans, release, tmp_path, monkeypatch):
@@ -321,6 +373,37 @@ def test_an_unchanged_rebuild_reads_no_stream_and_decodes_no_frame(scans, built,
     gone = ScanJob(SCANNET, tmp_path / "moved", "train", False, "facts", "other-key", None, "key")
     stream, _ = scan_record(tmp_path, gone, row)
     assert stream["sha256"] is None and "no colour stream to sample frames from" in stream["unavailable"]
+
+
+def test_a_worker_decodes_each_stored_frame_once_for_the_manifest_record_and_the_size_check(scans, tmp_path,
+                                                                                           monkeypatch):
+    from PIL import ImageFile
+
+    from vsi100k.pipeline.cache import BuildCache
+    from vsi100k.pipeline.frames_manifest import RECORD_DIR
+    from vsi100k.pipeline.plan import plan_jobs
+    from vsi100k.pipeline.stages import compute_scan, run_scan
+
+    cfg = BuildConfig(scenes_dir=scans, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                      frames=FramesConfig(n_frames=4), split="train", allow_val_in_train=True)
+    job = next(j for j in plan_jobs(cfg) if j.scene_id == SCANNET)
+    run_scan(job, cfg)  # every stage cached, the manifest record too
+    record = next((cfg.cache_root / RECORD_DIR / SCANNET).glob("*.json"))
+    made = json.loads(record.read_text())
+    shutil.rmtree(cfg.cache_root / RECORD_DIR)  # as on a first build: the record and the check both need pixels
+    decodes = []
+    load = ImageFile.ImageFile.load
+
+    def counted(self):
+        if self.tile:  # not decoded yet
+            decodes.append(self.format)
+        return load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counted)
+    result, _ = compute_scan(job, cfg, BuildCache(cfg.cache_root))
+    assert decodes == ["JPEG"] * 4
+    assert json.loads(record.read_text()) == made
+    assert result["frames"]["jpeg_sha256"] == [f["sha256"] for f in made["frames"]]
 
 
 def test_checksums_decide_when_the_stream_has_no_fingerprint_and_a_wrong_frame_is_named(scans, release, tmp_path):

@@ -28,7 +28,8 @@ def rehydrate(
     Reads the release's frames manifest, samples exactly the listed frames from your scans (ScanNet,
     ScanNet++, ARKitScenes), checks every frame's checksums and writes a complete dataset that loads
     like a full build (byte-identical to it when the scans are the same). Scans that are missing or
-    whose stream differs are named; the others are still written. Exit code 3: a partial result.
+    whose stream differs are named; the others are still written. Exit code 3: a partial result;
+    exit code 1 when no scan could be rehydrated (nothing is written, --out is left as it was).
 
     Examples:
 

@@ -26,8 +26,9 @@ import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from vsi100k.dataset.frame_decode import DecodedFrame, decode_frame
 from vsi100k.dataset.schema import FRAMES_DIR, SPLITS, frame_features
-from vsi100k.errors import Vsi100kError
+from vsi100k.errors import SceneError, Vsi100kError
 
 MANIFEST_FILE = "frames_manifest.json"
 MANIFEST_FORMAT = "vsi100k-frames-manifest"
@@ -53,16 +54,20 @@ def row_columns() -> tuple[str, ...]:
 
 def pixels_sha256(jpeg: bytes, scene_name: str = "?", what: str = "frame") -> str:
     """SHA-256 hex of a JPEG's decoded pixels: "HxWxC|" then the (H, W, 3) uint8 RGB bytes."""
-    from vsi100k.frames.images import decode_jpeg
-
-    rgb = decode_jpeg(bytes(jpeg), scene_name, None, what)
-    shape = "x".join(str(n) for n in rgb.shape)
-    return hashlib.sha256(f"{shape}|".encode() + rgb.tobytes()).hexdigest()
+    return frame_checksums(jpeg, scene_name, what)["pixels_sha256"]
 
 
-def frame_checksums(jpeg: bytes, scene_name: str = "?", what: str = "frame") -> dict:
-    """{"sha256": of the encoded bytes, "pixels_sha256": of the decoded pixels} of one stored frame."""
-    return {"sha256": hashlib.sha256(bytes(jpeg)).hexdigest(), "pixels_sha256": pixels_sha256(jpeg, scene_name, what)}
+def frame_checksums(jpeg: bytes, scene_name: str = "?", what: str = "frame",
+                    decoded: DecodedFrame | None = None) -> dict:
+    """{"sha256": of the encoded bytes, "pixels_sha256": of the decoded pixels} of one stored frame.
+
+    decoded: `decode_frame(jpeg)` when the caller decoded it already (not decoded again here).
+    Raises SceneError naming the scene and the frame when it cannot be decoded."""
+    decoded = decoded if decoded is not None else decode_frame(jpeg)
+    if decoded.pixels_sha256 is None:
+        error = decoded.error
+        raise SceneError(scene_name, None, f"corrupt {what} ({type(error).__name__}: {error})")
+    return {"sha256": decoded.sha256, "pixels_sha256": decoded.pixels_sha256}
 
 
 def iter_frame_rows(out_dir: Path) -> Iterator[tuple[str, dict]]:

@@ -15,7 +15,8 @@ Checked, in full (nothing is sampled):
 - the frames manifest, when there is one (`vsi100k.dataset.manifest`): well formed, and listing
   exactly the frames rows with their values and checksums.
 Decoding every image is the costly part (milliseconds each), so a build decodes its frames on its
-workers (`check_jpegs`, one scan at a time) and hands their sha256 digests to `validate_output`
+workers (`check_jpegs`, one scan at a time, on the decode that also gives the manifest's pixel
+checksums: `vsi100k.dataset.frame_decode`) and hands their sha256 digests to `validate_output`
 (`checked_frames`): an image whose bytes have the digest of one a worker decoded at the row's size
 is not decoded again. Any other image is decoded here.
 Reads files only; changes nothing.
@@ -32,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vsi100k.dataset.frame_decode import DecodedFrame
 from vsi100k.dataset.schema import (
     ALL_CONFIG,
     CARD_FILE,
@@ -92,12 +94,14 @@ def jpeg_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def check_jpegs(jpegs: Sequence[bytes], width: int, height: int) -> tuple[list[str], list[str]]:
+def check_jpegs(jpegs: Sequence[bytes], width: int, height: int,
+                decoded: Sequence[DecodedFrame] | None = None) -> tuple[list[str], list[str]]:
     """Decode every image of one scan's frames: (their sha256 digests, problems). A problem names
-    the frame's position: not a JPEG, cannot be decoded, or not `width` x `height` pixels."""
+    the frame's position: not a JPEG, cannot be decoded, or not `width` x `height` pixels.
+    decoded: `decode_frame` of each image when the caller decoded them already (not decoded again)."""
     digests, problems = [], []
     for k, data in enumerate(jpegs):
-        problem = _jpeg_problem(bytes(data), width, height)
+        problem = _jpeg_problem(bytes(data), width, height, None if decoded is None else decoded[k])
         if problem is not None:
             problems.append(f"frame {k} {problem[1]}")
         digests.append(jpeg_digest(bytes(data)))
@@ -333,16 +337,22 @@ def _check_frame_rows(columns: dict[str, list], where: str, problems: list[str],
             problems.append(f"{where}: scene {scene}: frame {', '.join(found['wrong_size'][:3])}, the row says {width}x{height}")
 
 
-def _jpeg_problem(data: bytes, width: int, height: int) -> tuple[str, str, str] | None:
+def _jpeg_problem(data: bytes, width: int, height: int,
+                  decoded: DecodedFrame | None = None) -> tuple[str, str, str] | None:
     """None when `data` is a JPEG that decodes at width x height; else (kind, sentence, detail)
-    with kind "not_jpeg", "broken" or "wrong_size"."""
+    with kind "not_jpeg", "broken" or "wrong_size". decoded: `decode_frame(data)`, when known."""
     from PIL import Image
 
     if not data.startswith(JPEG_MAGIC):
         return "not_jpeg", "is not a JPEG image", ""
     try:
-        with Image.open(io.BytesIO(data)) as decoded:
-            decoded.load()
+        if decoded is None:
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                size = image.size
+        elif decoded.size is None:
+            raise decoded.error
+        else:
             size = decoded.size
     except (OSError, ValueError, SyntaxError) as error:
         detail = f"({_first_line(error)})"

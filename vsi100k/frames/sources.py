@@ -105,10 +105,16 @@ def turn_upright(frames: SampledFrames, stream: ColourStream, cfg: FramesConfig)
 
 
 def iter_scene_rgb(scene: Scene) -> Iterator[np.ndarray]:
-    """Every colour frame of the scan's stream in order, each (H, W, 3) uint8: image folders turned
-    as sampling turns them; `.sens` and video streams as stored (every source's such streams are
-    stored upright)."""
+    """Every colour frame of the scan's stream in order, each (H, W, 3) uint8, upright as sampled:
+    image folders turned as sampling turns them (`image_folder.stream_rotation`, from the whole
+    listing); `.sens` and video streams as stored, which is how sampling leaves an "as_stored"
+    stream, the only orientation any registered source gives a `.sens` or video stream (ScanNet,
+    ScanNet++). A "from_poses" `.sens` or video stream is refused (ValueError): sampling turns it by
+    the sampled frames' poses, a turn the whole stream does not have."""
     stream = required_stream(scene)
+    if stream.kind != "images" and stream.orientation == "from_poses":
+        raise ValueError(f"{stream.scene_id}: {stream.name}: a \"from_poses\" {stream.kind} stream is turned by its "
+                         "sampled frames' poses; export the sampled frames instead of the whole stream")
     if stream.kind == "sens":
         return iter_sens_rgb(stream.path, stream.scene_id, open_sens=stream.open_sens)
     if stream.kind == "video":

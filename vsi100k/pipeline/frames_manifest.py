@@ -11,18 +11,24 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from vsi100k import __version__
+from vsi100k.dataset.frame_decode import DecodedFrame
 from vsi100k.pipeline.config import BuildConfig
 from vsi100k.pipeline.stages import ScanJob
 
 RECORD_DIR = "manifest"
 
 
-def scan_record(cache_root: Path, job: ScanJob, row: Mapping) -> tuple[dict, list[dict]]:
+def scan_record(cache_root: Path, job: ScanJob, row: Mapping,
+                decoded: Callable[[], Sequence[DecodedFrame]] | None = None) -> tuple[dict, list[dict]]:
     """(stream fingerprint, per-frame checksums) of one frames row, from `<cache>/manifest/` or computed.
+
+    decoded: returns `vsi100k.dataset.frame_decode.decode_frame` of each of the row's images, for a
+    caller that needs them decoded anyway; called only when the checksums are computed (default: the
+    images are decoded here).
 
     When the stream cannot be read (frames served from the cache, scan unreadable), the fingerprint's
     kind, path and sha256 are None and `unavailable` says why; such a record is not cached, so the
@@ -40,7 +46,9 @@ def scan_record(cache_root: Path, job: ScanJob, row: Mapping) -> tuple[dict, lis
             return stored["stream"], stored["frames"]
     except (OSError, ValueError, KeyError, TypeError):
         pass  # a miss or a damaged record: computed again below
-    frames = [frame_checksums(image["bytes"], job.scene_id, f"stored frame {k}") for k, image in enumerate(row["frames"])]
+    known = decoded() if decoded is not None else [None] * len(row["frames"])
+    frames = [frame_checksums(image["bytes"], job.scene_id, f"stored frame {k}", known[k])
+              for k, image in enumerate(row["frames"])]
     try:
         stream = stream_fingerprint(job.scene_dir, indices, job.scene_id)
     except (SceneError, OSError, ValueError) as error:

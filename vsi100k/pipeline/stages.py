@@ -11,11 +11,14 @@ Executors (`vsi100k.pipeline.executor`) decide where `run_scan` runs; nothing he
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from vsi100k.dataset.frame_decode import DecodedFrame, decode_frame
 from vsi100k.errors import SceneError, Vsi100kError
 from vsi100k.facts.schema import SceneFacts
 from vsi100k.pipeline.cache import STATUS_FAILED, STATUS_OK, BuildCache
@@ -150,17 +153,18 @@ def questions_stage(facts: SceneFacts, visibility, has_frames: bool, cfg: BuildC
     return facts, questions, skips
 
 
-def frames_meta(frames, key: str) -> dict:
+def frames_meta(frames, key: str, decoded: Sequence[DecodedFrame] | None = None) -> dict:
     """What a result records of its frames (the JPEGs stay in the frames cache under `key`).
 
-    Every JPEG is decoded here, on the worker: when all decode at the frames' size, their sha256
-    digests are recorded ("jpeg_sha256"), and the dataset's validation, which runs once for the
-    whole build, trusts images with those bytes instead of decoding them again. When one does not
-    decode, no digests are recorded and the validation decodes and reports them.
+    Every JPEG is decoded here, on the worker (or was: `decoded`, `decode_frame` of each JPEG): when
+    all decode at the frames' size, their sha256 digests are recorded ("jpeg_sha256"), and the
+    dataset's validation, which runs once for the whole build, trusts images with those bytes
+    instead of decoding them again. When one does not decode, no digests are recorded and the
+    validation decodes and reports them.
     """
     from vsi100k.dataset.validate import check_jpegs
 
-    digests, problems = check_jpegs(frames.jpegs, int(frames.width), int(frames.height))
+    digests, problems = check_jpegs(frames.jpegs, int(frames.width), int(frames.height), decoded)
     return {
         "key": key,
         "frame_indices": [int(i) for i in frames.indices],
@@ -175,16 +179,17 @@ def frames_meta(frames, key: str) -> dict:
     }
 
 
-def cache_manifest_record(job: ScanJob, cfg: BuildConfig, frames) -> None:
+def cache_manifest_record(job: ScanJob, cfg: BuildConfig, frames,
+                          decoded: Callable[[], Sequence[DecodedFrame]] | None = None) -> None:
     """Compute the scan's frames-manifest record (stream fingerprint, pixel checksums: every frame
-    decoded) here, on the worker, and cache it, so that assembly, which runs once for the whole
-    build, only checks it by hash. A record that cannot be made is left to assembly, which makes it
-    again and reports what fails."""
+    decoded, by `decoded` when given) here, on the worker, and cache it, so that assembly, which
+    runs once for the whole build, only checks it by hash. A record that cannot be made is left to
+    assembly, which makes it again and reports what fails."""
     from vsi100k.pipeline.frames_manifest import scan_record
 
     row = {"frame_indices": [int(i) for i in frames.indices], "frames": [{"bytes": bytes(data)} for data in frames.jpegs]}
     try:
-        scan_record(cfg.cache_root, job, row)
+        scan_record(cfg.cache_root, job, row, decoded)
     except DETERMINISTIC_ERRORS:
         pass
 
@@ -220,14 +225,16 @@ def compute_scan(job: ScanJob, cfg: BuildConfig, cache: BuildCache, until: str =
         if until == "facts":
             return None, computed
     frames = frames_stage(scan, job, cfg, cache, computed)
+    # each JPEG decoded at most once, on first need: the manifest's pixel checksums and the size check share it
+    decoded = functools.cache(lambda: [decode_frame(data) for data in frames.jpegs])
     if frames is not None:  # made with the frames (read back once cached), so a later build opens no stream
-        cache_manifest_record(job, cfg, frames)
+        cache_manifest_record(job, cfg, frames, decoded)
     visibility = visibility_stage(scan, job, frames, cfg, cache, computed)
     if until == "frames":
         return None, computed
     facts, questions, skips = questions_stage(replace(facts, split=job.split), visibility, frames is not None, cfg)
     computed.append("questions")
-    meta = frames_meta(frames, job.frames_key) if frames is not None else None
+    meta = frames_meta(frames, job.frames_key, decoded()) if frames is not None else None
     rows = question_rows(questions)
     return scene_result(job, facts, rows, skips, meta), computed
 

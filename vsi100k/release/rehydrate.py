@@ -10,7 +10,8 @@ the same scans, the folder is byte-identical to the full build.
 
 A scan that is missing, whose stream differs, or whose frames do not match is named with the
 reason; the others are still written. Such a partial result is marked in the build report
-(`scenes_not_rehydrated`, `rehydration`) and in the card's first lines.
+(`scenes_not_rehydrated`, `rehydration`) and in the card's first lines. When no scan at all can be
+rehydrated, nothing is written (`NothingRehydrated`): a dataset without any frame is not a result.
 What this module never does: download anything (the Hub module does), or change a question row.
 """
 
@@ -25,9 +26,30 @@ from pathlib import Path
 
 from vsi100k.dataset.manifest import MANIFEST_FILE, pixels_sha256, read_manifest, row_columns
 from vsi100k.dataset.schema import FACTS_DIR, FRAMES_DIR, QUESTIONS_DIR, REPORT_FILE, SPLITS
-from vsi100k.errors import ConfigError, SceneError
+from vsi100k.errors import ConfigError, SceneError, Vsi100kError
 
 MISSING, DIFFERS, FAILED = "missing", "stream differs", "frames differ"
+NAMES_SHOWN = 5  # scenes named per kind of problem in `NothingRehydrated`'s one line
+
+
+class NothingRehydrated(Vsi100kError):
+    """No scan of the release could be rehydrated, so nothing was written. problems: scene -> (kind, reason),
+    as `RehydrateResult.problems`; the message names the scenes per kind and one reason of each kind."""
+
+    def __init__(self, out_dir: Path, problems: dict[str, tuple[str, str]]):
+        self.out_dir = Path(out_dir)
+        self.problems = dict(problems)
+        by_kind: dict[str, list[str]] = {kind: [] for kind in (MISSING, DIFFERS, FAILED)}
+        for scene, (kind, _) in sorted(self.problems.items()):
+            by_kind.setdefault(kind, []).append(scene)
+        by_kind = {kind: scenes for kind, scenes in by_kind.items() if scenes}
+        parts = []
+        for kind, scenes in by_kind.items():
+            more = f" and {len(scenes) - NAMES_SHOWN} more" if len(scenes) > NAMES_SHOWN else ""
+            parts.append(f"{kind} ({len(scenes)}): {', '.join(scenes[:NAMES_SHOWN])}{more} ({self.problems[scenes[0]][1]})")
+        hint = "; --scenes must be the folder holding your copies of these scans" if set(by_kind) == {MISSING} else ""
+        super().__init__(f"no scan of the release could be rehydrated, so {out_dir} was left as it was: "
+                         f"{'; '.join(parts)}{hint}")
 
 
 @dataclass(frozen=True)
@@ -99,8 +121,9 @@ def rehydrate(cfg: RehydrateConfig, *, progress: bool = False) -> RehydrateResul
     """Rebuild the release's frames from `cfg.scenes_dir` into `cfg.out_dir` (see the module docstring).
 
     Raises ManifestError for a missing or malformed manifest, FileNotFoundError for a release missing
-    its report or a question shard, OutputError / OutputInvalid as a build does; a scan's own problem
-    never raises (it is in `RehydrateResult.problems`)."""
+    its report or a question shard, OutputError / OutputInvalid as a build does, NothingRehydrated
+    when the release lists scans and none of them could be rehydrated (`out_dir` left as it was); one
+    scan's own problem never raises (it is in `RehydrateResult.problems`)."""
     from vsi100k.dataset.lock import OutputLock
     from vsi100k.dataset.output import prepare_output
     from vsi100k.pipeline.config import BuildConfig
@@ -124,6 +147,8 @@ def rehydrate(cfg: RehydrateConfig, *, progress: bool = False) -> RehydrateResul
     with OutputLock(cfg.out_dir, command=f"vsi100k rehydrate {cfg.release}"), \
             prepare_output(cfg.out_dir, overwrite=cfg.overwrite, estimated_bytes=estimate) as staged:
         rows = _rebuilt_rows(build_cfg, entries, result, progress)
+        if result.problems and not result.rebuilt:
+            raise NothingRehydrated(cfg.out_dir, result.problems)  # the staging folder is removed
         target = staged.path
         for item in question_shards:
             _copy(cfg.release / item["path"], target / item["path"])
