@@ -135,14 +135,15 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def cold_build(scenes: Path, workdir: Path, n: int, workers: int, frames: int) -> dict:
-    """One cold `vsi100k build` of the first n scans; what it cost."""
-    out, cache = workdir / f"out-{n}-{workers}", workdir / f"cache-{n}-{workers}"
+def cold_build(scenes: Path, workdir: Path, n: int, workers: int, frames: int, engine: str) -> dict:
+    """One cold `vsi100k build` of the first n scans with this oriented-box engine; what it cost."""
+    tag = f"{n}-{workers}" + ("" if engine == "open3d" else f"-{engine}")
+    out, cache = workdir / f"out-{tag}", workdir / f"cache-{tag}"
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
     command = [sys.executable, "-m", "vsi100k", "build", "--scenes", str(scenes), "--out", str(out), "--cache-dir",
                str(cache), "--frames", str(frames), "--workers", str(workers), "--max-scenes", str(n),
-               "--overwrite", "--no-progress"]
+               "--oriented-engine", engine, "--overwrite", "--no-progress"]
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -164,21 +165,31 @@ def cold_build(scenes: Path, workdir: Path, n: int, workers: int, frames: int) -
     return result
 
 
-def synthetic_stage_seconds(scene_dir: Path, frames: int) -> tuple[float, float]:
-    """CPU seconds of the facts and of the frame sampling of one synthetic scan, in this process."""
-    from vsi100k.facts.extract import extract_facts
+def synthetic_stage_seconds(scene_dirs: list[Path], frames: int, engine: str, repeats: int = 2) -> tuple[float, float]:
+    """CPU seconds of the facts and of the frame sampling of a synthetic scan, in this process: per
+    scan the least of `repeats` runs (a shared machine only adds time), then the mean over the scans."""
+    from vsi100k.facts.extract import FactsConfig, extract_facts
     from vsi100k.frames.config import FramesConfig
     from vsi100k.frames.sources import sample_scene_frames
     from vsi100k.scannet import load_scene
 
-    scene = load_scene(scene_dir)
-    extract_facts(scene)  # imports and first-call costs, untimed
-    started = time.process_time()
-    extract_facts(scene)
-    facts_s = time.process_time() - started
-    started = time.process_time()
-    sample_scene_frames(scene, FramesConfig(n_frames=frames))
-    return facts_s, time.process_time() - started
+    facts_cfg = FactsConfig(oriented_engine=engine)
+
+    def least(fn) -> float:
+        times = []
+        for _ in range(repeats):
+            started = time.process_time()
+            fn()
+            times.append(time.process_time() - started)
+        return min(times)
+
+    facts, sampling = [], []
+    for scene_dir in scene_dirs:
+        scene = load_scene(scene_dir)
+        extract_facts(scene, facts_cfg)  # imports and first-call costs, untimed
+        facts.append(least(lambda: extract_facts(scene, facts_cfg)))
+        sampling.append(least(lambda: sample_scene_frames(scene, FramesConfig(n_frames=frames))))
+    return sum(facts) / len(facts), sum(sampling) / len(sampling)
 
 
 def decode_seconds(out: Path) -> float:
@@ -206,11 +217,13 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/vsi100k-scale"))
     parser.add_argument("--resume", action="store_true",
                         help="reuse the runs recorded in <workdir>/runs.json by an earlier call (each line says its load)")
-    parser.add_argument("--scannet-facts-s", type=float, default=1.36,
+    parser.add_argument("--oriented-engine", choices=("open3d", "numpy"), default="open3d",
+                        help="the builds' --oriented-engine (give --scannet-facts-s measured with the same engine)")
+    parser.add_argument("--scannet-facts-s", type=float, default=1.80,
                         help="facts CPU seconds of a ScanNet-size scan (bench/facts_speed.py: 100k vertices, 41 objects)")
     parser.add_argument("--scannet-decode-ms", type=float, default=3.0,
                         help="CPU milliseconds to decode one stored 640x480 frame of a ScanNet build")
-    parser.add_argument("--scannet-sampling-s", type=float, default=0.54,
+    parser.add_argument("--scannet-sampling-s", type=float, default=0.52,
                         help="CPU seconds to sample the frames of a 1296x968 .sens (bench/frames_speed.py)")
     args = parser.parse_args()
 
@@ -230,11 +243,11 @@ def main() -> None:
     runs = []
     for n in sizes:
         for workers in args.workers:
-            key = f"{n}-{workers}-{args.frames}"
+            key = f"{n}-{workers}-{args.frames}" + ("" if args.oriented_engine == "open3d" else f"-{args.oriented_engine}")
             if key in recorded:
                 run = recorded[key]
             else:
-                run = {**cold_build(scenes, args.workdir, n, workers, args.frames), "load": load_text()}
+                run = {**cold_build(scenes, args.workdir, n, workers, args.frames, args.oriented_engine), "load": load_text()}
                 recorded[key] = run
                 recorded_path.write_text(json.dumps(recorded, indent=1) + "\n")
             runs.append(run)
@@ -249,10 +262,12 @@ def main() -> None:
     for n in sizes:
         if (n, 1) in by and (n, 2) in by:
             one, two = by[(n, 1)], by[(n, 2)]
-            quiet = one["cpu_s"] / (two["build_cpu_s"] + two["worker_cpu_s"] / 2)
-            print(f"N={n}: 1 -> 2 workers {one['wall_s'] / two['wall_s']:.2f}x in wall time on this machine; "
-                  f"{quiet:.2f}x from CPU on a quiet 2-core machine (1 worker: all its CPU in series; 2 workers: the "
-                  f"build process's CPU in series, the workers' shared by 2 cores)")
+            busy_one, busy_two = one["cpu_s"] / one["wall_s"], two["cpu_s"] / two["wall_s"]
+            cores = os.cpu_count() or 2
+            print(f"N={n}: 1 -> 2 workers {one['wall_s'] / two['wall_s']:.2f}x in wall time; 1 worker keeps "
+                  f"{busy_one:.2f} cores busy (its multi-threaded parts, e.g. Open3D's ray casting), so {cores} cores "
+                  f"allow at most {cores / busy_one:.2f}x; 2 workers keep {busy_two:.2f} busy; the work itself "
+                  f"{two['cpu_s'] / one['cpu_s']:.2f}x ({one['cpu_s']:.1f} -> {two['cpu_s']:.1f} s of CPU)")
     for workers in args.workers:
         small, large = by.get((sizes[0], workers)), by.get((sizes[-1], workers))
         if small and large and small is not large:
@@ -265,8 +280,10 @@ def main() -> None:
         return
     small, large = by[(sizes[0], 2)], by[(sizes[-1], 2)]
     span = sizes[-1] - sizes[0]
-    facts_s, sampling_s = synthetic_stage_seconds(sorted(scenes.glob("scene*_*"))[0], args.frames)
-    small_decode_s, large_decode_s = decode_seconds(args.workdir / f"out-{sizes[-1]}-2"), args.scannet_decode_ms / 1e3
+    # every 4th scan of the largest N: the per-scan slope above is a mean over those scans, so is this
+    facts_s, sampling_s = synthetic_stage_seconds(sorted(scenes.glob("scene*_*"))[:sizes[-1]:4], args.frames,
+                                                    args.oriented_engine)
+    small_decode_s, large_decode_s = decode_seconds(args.workdir / (f"out-{sizes[-1]}-2" + ("" if args.oriented_engine == "open3d" else f"-{args.oriented_engine}"))), args.scannet_decode_ms / 1e3
     decode_extra = args.frames * DECODES_PER_FRAME * max(0.0, large_decode_s - small_decode_s)
     extra = (max(0.0, args.scannet_facts_s - facts_s) + max(0.0, args.scannet_sampling_s - sampling_s)
              + decode_extra)
