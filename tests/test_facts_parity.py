@@ -88,3 +88,32 @@ def test_closest_points_with_boxes_that_do_not_hold_the_points():
     np.testing.assert_array_equal(closest_points_distances(sets), truth)
     with pytest.raises(ValueError, match="got 1 boxes for 4 point sets; give one box per set"):
         closest_points_distances(sets, wrong[:1])
+
+
+def test_closest_points_and_overlap_with_a_stray_vertex_kilometres_away():
+    """A broken mesh's stray vertex far away widens the cell grid enormously; results stay exact."""
+    from vsi100k.geometry.box import Box
+    from vsi100k.geometry.distances import point_cells
+    from vsi100k.geometry.overlap import overlap_matrix
+
+    rng = np.random.default_rng(5)
+    sets = [rng.normal(size=(30, 3)) * 0.2 + [k * 0.5, 0.0, 0.0] for k in range(6)]
+    sets[0] = np.vstack([sets[0], [[1e6, -1e6, 1e6]]])
+    truth = np.array([[cKDTree(b).query(a)[0].min() if i != j else 0.0 for j, b in enumerate(sets)]
+                      for i, a in enumerate(sets)])
+    np.testing.assert_array_equal(closest_points_distances(sets), truth)
+    boxes = [Box(center=p.mean(axis=0), extent=np.ptp(p, axis=0), rotation=np.eye(3)) for p in sets]
+    np.testing.assert_array_equal(overlap_matrix(sets, boxes, cells=point_cells(sets)), overlap_matrix(sets, boxes))
+
+
+def test_cells_of_other_point_sets_are_refused():
+    from vsi100k.geometry.distances import point_cells
+    from vsi100k.geometry.overlap import overlap_matrix
+
+    rng = np.random.default_rng(6)
+    sets = [rng.normal(size=(20, 3)) + k for k in range(3)]
+    other = point_cells(sets[:2])
+    with pytest.raises(ValueError, match="build them from the same point sets"):
+        closest_points_distances(sets, cells=other)
+    with pytest.raises(ValueError, match="build them from the same point sets"):
+        overlap_matrix(sets, [None] * 3, cells=other)

@@ -16,21 +16,30 @@ class PointCells:
     """
 
     def __init__(self, sets: Sequence[np.ndarray], cell_m: float):
-        owner = np.repeat(np.arange(len(sets)), [len(p) for p in sets])
+        self.set_sizes = np.array([len(p) for p in sets])
+        owner = np.repeat(np.arange(len(sets)), self.set_sizes)
         pts = np.concatenate(sets)
         cell = np.floor((pts - pts.min(axis=0)) / cell_m).astype(np.int64)
-        span = cell.max(axis=0) + 1
-        key = ((owner * span[0] + cell[:, 0]) * span[1] + cell[:, 1]) * span[2] + cell[:, 2]
-        order = np.argsort(key, kind="stable")
-        key = key[order]
+        # Sorted by (set, cell x, y, z) column by column: one packed key could overflow int64 when a
+        # stray vertex lies kilometres away.
+        order = np.lexsort((cell[:, 2], cell[:, 1], cell[:, 0], owner))
+        owner, cell = owner[order], cell[order]
         self.points = pts[order]
-        self.cell_start = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+        changed = (owner[1:] != owner[:-1]) | np.any(cell[1:] != cell[:-1], axis=1)
+        self.cell_start = np.flatnonzero(np.concatenate([[True], changed]))
         self.cell_size = np.diff(np.append(self.cell_start, len(pts)))
-        self.cell_owner = owner[order][self.cell_start]
+        self.cell_owner = owner[self.cell_start]
         self.first = np.searchsorted(self.cell_owner, np.arange(len(sets) + 1))
         self.cell_center = np.add.reduceat(self.points, self.cell_start, axis=0) / self.cell_size[:, None]
         offset = self.points - np.repeat(self.cell_center, self.cell_size, axis=0)
         self.cell_radius = np.maximum.reduceat(np.sqrt(np.sum(offset * offset, axis=1)), self.cell_start)
+
+    def require_built_from(self, sets: Sequence[np.ndarray]) -> None:
+        """ValueError unless these cells were built from point sets of the sizes of `sets`."""
+        sizes = [len(p) for p in sets]
+        if list(self.set_sizes) != sizes:
+            raise ValueError(f"the point cells hold sets of {list(self.set_sizes)[:8]} points, not of "
+                             f"{sizes[:8]}; build them from the same point sets (point_cells)")
 
     def rows(self, cells: np.ndarray) -> np.ndarray:
         """(M,) rows of `points` of the given cells (indices into the cell arrays), cell by cell."""

@@ -25,6 +25,7 @@ from vsi100k.geometry.cells import PointCells
 
 _CELL_M = 0.2  # cell size grouping vertices for the pruning (metres; fastest on 100k-vertex scenes)
 _BOUND_SLACK_M = 1e-9  # lower bounds are lowered by this much against float rounding (metres)
+_BLOCK_ELEMENTS = 1 << 20  # cell x set bounds computed per block (bounds the temporaries' memory)
 
 
 class _Frames:
@@ -88,12 +89,13 @@ def closest_points_distances(point_sets: Sequence[np.ndarray], boxes: Sequence[B
     out = np.zeros((n, n))
     if n < 2:
         return out
-    cells = PointCells(sets, _CELL_M) if cells is None else cells
+    if cells is None:
+        cells = PointCells(sets, _CELL_M)
+    else:
+        cells.require_built_from(sets)
     frames = _Frames(sets, boxes)
     trees = [cKDTree(p, leafsize=32, balanced_tree=False) for p in sets]  # the fastest here (same distances)
-    # (C, n): lower bound of the distance from any point of a cell to the set inside each box.
-    bounds = (frames.distance(cells.cell_center[:, None, :], np.arange(n)[None, :])
-              - cells.cell_radius[:, None] - frames.slack[None, :])
+    bounds = _cell_bounds(cells, frames, n)
     upper = _upper_bounds(cells, bounds, trees)
     source, target, rows = _candidates(cells, frames, bounds, upper)
     found = _queried_minimum(cells, trees, upper, source, target, rows)
@@ -105,6 +107,18 @@ def _checked(points: np.ndarray) -> np.ndarray:
     if pts.ndim != 2 or pts.shape[1] != 3 or len(pts) == 0:
         raise ValueError(f"expected a non-empty (N, 3) point set, got shape {pts.shape}")
     return pts
+
+
+def _cell_bounds(cells: PointCells, frames: _Frames, n: int) -> np.ndarray:
+    """(C, n) lower bound (metres) of the distance from any point of each cell to each set inside its
+    box; computed in blocks of cells so that the temporaries stay near _BLOCK_ELEMENTS numbers."""
+    out = np.empty((len(cells.cell_center), n))
+    step = max(1, _BLOCK_ELEMENTS // n)
+    for lo in range(0, len(out), step):
+        centre, radius = cells.cell_center[lo:lo + step], cells.cell_radius[lo:lo + step]
+        out[lo:lo + step] = (frames.distance(centre[:, None, :], np.arange(n)[None, :])
+                             - radius[:, None] - frames.slack[None, :])
+    return out
 
 
 def _upper_bounds(cells: PointCells, bounds: np.ndarray, trees: Sequence[cKDTree]) -> np.ndarray:

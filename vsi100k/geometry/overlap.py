@@ -65,7 +65,10 @@ def overlap_matrix(
     sizes = np.array([len(p) for p in sets])
     if n < 2 or not sizes.any():
         return out
-    cells = PointCells(sets, _CELL_M) if cells is None else cells
+    if cells is None:
+        cells = PointCells(sets, _CELL_M)
+    else:
+        cells.require_built_from(sets)
     lows = np.array([_aabb(b)[0] for b in boxes]).reshape(-1, 3)
     highs = np.array([_aabb(b)[1] for b in boxes]).reshape(-1, 3)
     for j, box in enumerate(boxes):
