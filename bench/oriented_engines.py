@@ -111,10 +111,10 @@ def compare_objects(label: str, point_sets: list[np.ndarray]) -> None:
           + (f" (by up to {100 * max(open3d_over):.3f}% of volume)" if open3d_over else ""))
 
 
-def build(scans: Path, out: Path, engine: str, workers: int) -> None:
+def build(scans: Path, out: Path, engine: str, workers: int, mix: str) -> None:
     command = [sys.executable, "-m", "vsi100k", "build", "--scenes", str(scans), "--out", str(out),
                "--cache-dir", str(out.parent / f"cache-{engine}"), "--oriented-engine", engine,
-               "--workers", str(workers), "--no-visibility", "--overwrite"]
+               "--workers", str(workers), "--mix", mix, "--no-visibility", "--overwrite"]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
 
 
@@ -135,7 +135,7 @@ def compare_builds(scans: Path, workdir: Path, workers: int, mix: str) -> None:
     for engine in ("open3d", "numpy"):
         outs[engine] = workdir / f"build-{engine}"
         start = time.perf_counter()
-        build(scans, outs[engine], engine, workers)
+        build(scans, outs[engine], engine, workers, mix)
         print(f"  build with --oriented-engine {engine}: {time.perf_counter() - start:.1f} s wall")
     a, b = read_questions(outs["open3d"]), read_questions(outs["numpy"])
     shared = a.keys() & b.keys()

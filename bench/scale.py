@@ -135,9 +135,14 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+def run_tag(n: int, workers: int, engine: str) -> str:
+    """Name of one run's output and cache folders (the default engine's runs keep their old names)."""
+    return f"{n}-{workers}" + ("" if engine == "open3d" else f"-{engine}")
+
+
 def cold_build(scenes: Path, workdir: Path, n: int, workers: int, frames: int, engine: str) -> dict:
     """One cold `vsi100k build` of the first n scans with this oriented-box engine; what it cost."""
-    tag = f"{n}-{workers}" + ("" if engine == "open3d" else f"-{engine}")
+    tag = run_tag(n, workers, engine)
     out, cache = workdir / f"out-{tag}", workdir / f"cache-{tag}"
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
@@ -243,7 +248,7 @@ def main() -> None:
     runs = []
     for n in sizes:
         for workers in args.workers:
-            key = f"{n}-{workers}-{args.frames}" + ("" if args.oriented_engine == "open3d" else f"-{args.oriented_engine}")
+            key = f"{n}-{workers}-{args.frames}" + run_tag(n, workers, args.oriented_engine)[len(f"{n}-{workers}"):]
             if key in recorded:
                 run = recorded[key]
             else:
@@ -266,7 +271,7 @@ def main() -> None:
             cores = os.cpu_count() or 2
             print(f"N={n}: 1 -> 2 workers {one['wall_s'] / two['wall_s']:.2f}x in wall time; 1 worker keeps "
                   f"{busy_one:.2f} cores busy (its multi-threaded parts, e.g. Open3D's ray casting), so {cores} cores "
-                  f"allow at most {cores / busy_one:.2f}x; 2 workers keep {busy_two:.2f} busy; the work itself "
+                  f"allow at most {min(2.0, cores / busy_one):.2f}x; 2 workers keep {busy_two:.2f} busy; the work itself "
                   f"{two['cpu_s'] / one['cpu_s']:.2f}x ({one['cpu_s']:.1f} -> {two['cpu_s']:.1f} s of CPU)")
     for workers in args.workers:
         small, large = by.get((sizes[0], workers)), by.get((sizes[-1], workers))
@@ -280,10 +285,10 @@ def main() -> None:
         return
     small, large = by[(sizes[0], 2)], by[(sizes[-1], 2)]
     span = sizes[-1] - sizes[0]
-    # every 4th scan of the largest N: the per-scan slope above is a mean over those scans, so is this
-    facts_s, sampling_s = synthetic_stage_seconds(sorted(scenes.glob("scene*_*"))[:sizes[-1]:4], args.frames,
+    # the per-scan slope is the cost of scans sizes[0]+1..sizes[-1]: every 4th of those, for a mean like it
+    facts_s, sampling_s = synthetic_stage_seconds(sorted(scenes.glob("scene*_*"))[sizes[0]:sizes[-1]:4], args.frames,
                                                     args.oriented_engine)
-    small_decode_s, large_decode_s = decode_seconds(args.workdir / (f"out-{sizes[-1]}-2" + ("" if args.oriented_engine == "open3d" else f"-{args.oriented_engine}"))), args.scannet_decode_ms / 1e3
+    small_decode_s, large_decode_s = decode_seconds(args.workdir / f"out-{run_tag(sizes[-1], 2, args.oriented_engine)}"), args.scannet_decode_ms / 1e3
     decode_extra = args.frames * DECODES_PER_FRAME * max(0.0, large_decode_s - small_decode_s)
     extra = (max(0.0, args.scannet_facts_s - facts_s) + max(0.0, args.scannet_sampling_s - sampling_s)
              + decode_extra)

@@ -345,16 +345,16 @@ def _jpeg_problem(data: bytes, width: int, height: int,
 
     if not data.startswith(JPEG_MAGIC):
         return "not_jpeg", "is not a JPEG image", ""
-    try:
-        if decoded is None:
+    if decoded is not None:
+        size, error = decoded.size, decoded.error
+    else:
+        try:
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
-                size = image.size
-        elif decoded.size is None:
-            raise decoded.error
-        else:
-            size = decoded.size
-    except (OSError, ValueError, SyntaxError) as error:
+                size, error = image.size, None
+        except (OSError, ValueError, SyntaxError) as exc:
+            size, error = None, exc
+    if size is None:
         detail = f"({_first_line(error)})"
         return "broken", f"cannot be decoded {detail}", detail
     if size != (width, height):
