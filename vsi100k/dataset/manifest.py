@@ -65,8 +65,9 @@ def frame_checksums(jpeg: bytes, scene_name: str = "?", what: str = "frame",
     Raises SceneError naming the scene and the frame when it cannot be decoded."""
     decoded = decoded if decoded is not None else decode_frame(jpeg)
     if decoded.pixels_sha256 is None:
-        error = decoded.error
-        raise SceneError(scene_name, None, f"corrupt {what} ({type(error).__name__}: {error})")
+        from vsi100k.frames.images import corrupt_image
+
+        raise SceneError(scene_name, None, corrupt_image(what, decoded.error))
     return {"sha256": decoded.sha256, "pixels_sha256": decoded.pixels_sha256}
 
 

@@ -9,6 +9,11 @@ import numpy as np
 from vsi100k.errors import SceneError
 
 
+def corrupt_image(what: str, error: Exception) -> str:
+    """The problem sentence of an image that does not decode, e.g. "corrupt colour frame (OSError: ...)"."""
+    return f"corrupt {what} ({type(error).__name__}: {error})"
+
+
 def decode_jpeg(payload: bytes, scene_id: str = "?", path=None, what: str = "colour frame") -> np.ndarray:
     """(H, W, 3) uint8 RGB from compressed image bytes; SceneError naming the frame when corrupt."""
     from PIL import Image
@@ -18,7 +23,7 @@ def decode_jpeg(payload: bytes, scene_id: str = "?", path=None, what: str = "col
             image.load()
             return np.asarray(image.convert("RGB"))
     except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError... on corrupt data
-        raise SceneError(scene_id, path, f"corrupt {what} ({type(exc).__name__}: {exc})") from None
+        raise SceneError(scene_id, path, corrupt_image(what, exc)) from None
 
 
 def read_rgb_file(path, scene_id: str = "?", what: str = "colour frame") -> np.ndarray:
@@ -90,4 +95,4 @@ def decode_jpeg_fitted(payload: bytes, max_width: int, max_height: int, scene_id
                 rgb = rgb.resize(target, Image.Resampling.BICUBIC)
             return np.asarray(rgb), stored
     except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError... on corrupt data
-        raise SceneError(scene_id, path, f"corrupt {what} ({type(exc).__name__}: {exc})") from None
+        raise SceneError(scene_id, path, corrupt_image(what, exc)) from None
