@@ -315,6 +315,28 @@ def test_ctrl_c_inside_the_swap_window_is_recognised(scans, tmp_path):
         f"the new build {result.report['build_id']} is complete in {cfg.out_dir} (Ctrl-C came after it was swapped in)")
 
 
+def test_ctrl_c_swallowed_while_the_build_is_swapped_in_still_stops_it(scans, tmp_path, monkeypatch):
+    """A library that catches the KeyboardInterrupt during the final validation cannot turn Ctrl-C into
+    a silent success: the build says it is complete and that Ctrl-C came."""
+    import vsi100k.dataset.validate as validate
+    from vsi100k.pipeline.config import BuildConfig
+    from vsi100k.pipeline.run import BuildInterrupted, run_build
+
+    real = validate.validate_output
+
+    def swallowing(*args, **kwargs):
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            pass  # what a careless library does
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(validate, "validate_output", swallowing)
+    cfg = BuildConfig(scenes_dir=scans, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache")
+    with pytest.raises(BuildInterrupted, match=r"the new build \w+ is complete in .*Ctrl-C came after it was swapped in"):
+        run_build(cfg, progress=False)
+
+
 @pytest.mark.slow
 def test_a_real_sigint_gives_one_line_and_ends_the_workers(tmp_path):
     """SIGINT to the whole process group (as a terminal's Ctrl-C): exit 130 within seconds, one line on
@@ -322,7 +344,7 @@ def test_a_real_sigint_gives_one_line_and_ends_the_workers(tmp_path):
     from vsi100k.synth import generate_scenes
 
     scans = tmp_path / "scans"
-    generate_scenes(scans, 6, seed=11, render=False)
+    generate_scenes(scans, 12, seed=11, render=False)  # enough scans left after the first, even on a loaded machine
     cache = tmp_path / "cache"
     env = dict(os.environ, PYTHONPATH=str(REPO), VSI100K_CACHE=str(cache))
     process = subprocess.Popen(
@@ -339,7 +361,7 @@ def test_a_real_sigint_gives_one_line_and_ends_the_workers(tmp_path):
     assert time.monotonic() - sent < 15
     errors = [line for line in stderr.splitlines() if line.strip()]
     assert len(errors) == 1 and re.fullmatch(
-        r"interrupted: \d of 6 scans are kept in the cache \(.*\); .* was not written; rerun the same command to resume",
+        r"interrupted: \d+ of 12 scans are kept in the cache \(.*\); .* was not written; rerun the same command to resume",
         errors[0]), stderr
 
 

@@ -122,6 +122,7 @@ def run_build(cfg: BuildConfig, *, command: str | None = None, progress: bool = 
             report = _assemble_checked(cfg, jobs, summaries, command, staged.path, checked)
             interrupted.check()
             staged.commit(build_id=report["build_id"], validate=lambda path: validate_output(path, checked_frames=checked))
+            interrupted.check()  # a Ctrl-C a library swallowed while the build was validated and swapped in
     except KeyboardInterrupt:
         raise BuildInterrupted(interrupted_state(cfg, jobs)) from None
     notes = [f"--overwrite removed the previous build's {', '.join(replaced)} (not part of a build; "
