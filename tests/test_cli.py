@@ -315,7 +315,22 @@ def test_ctrl_c_inside_the_swap_window_is_recognised(scans, tmp_path):
         f"the new build {result.report['build_id']} is complete in {cfg.out_dir} (Ctrl-C came after it was swapped in)")
 
 
-def test_ctrl_c_swallowed_while_the_build_is_swapped_in_still_stops_it(scans, tmp_path, monkeypatch):
+@pytest.fixture
+def sigint_as_in_a_terminal():
+    """Ctrl-C raises KeyboardInterrupt in this process during the test, as in a foreground terminal
+    (a test run started in the background by a script inherits SIGINT ignored)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def _sigint_default() -> None:
+    """preexec_fn: the child takes SIGINT's default action, as a command started from a terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_ctrl_c_swallowed_while_the_build_is_swapped_in_still_stops_it(scans, tmp_path, monkeypatch,
+                                                                       sigint_as_in_a_terminal):
     """A library that catches the KeyboardInterrupt during the final validation cannot turn Ctrl-C into
     a silent success: the build says it is complete and that Ctrl-C came."""
     import vsi100k.dataset.validate as validate
@@ -350,7 +365,8 @@ def test_a_real_sigint_gives_one_line_and_ends_the_workers(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "vsi100k", "build", "--scenes", str(scans), "--out", str(tmp_path / "out"),
          "--workers", "2", "--no-progress"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=_sigint_default)
     deadline = time.monotonic() + 240
     while not list((cache / "build" / "scenes").glob("*/*/result.json")) and time.monotonic() < deadline:
         time.sleep(0.1)
