@@ -135,9 +135,14 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+def engine_suffix(engine: str) -> str:
+    """What a run's names add for a non-default oriented-box engine (default runs keep their old names)."""
+    return "" if engine == "open3d" else f"-{engine}"
+
+
 def run_tag(n: int, workers: int, engine: str) -> str:
-    """Name of one run's output and cache folders (the default engine's runs keep their old names)."""
-    return f"{n}-{workers}" + ("" if engine == "open3d" else f"-{engine}")
+    """Name of one run's output and cache folders."""
+    return f"{n}-{workers}{engine_suffix(engine)}"
 
 
 def cold_build(scenes: Path, workdir: Path, n: int, workers: int, frames: int, engine: str) -> dict:
@@ -248,7 +253,7 @@ def main() -> None:
     runs = []
     for n in sizes:
         for workers in args.workers:
-            key = f"{n}-{workers}-{args.frames}" + run_tag(n, workers, args.oriented_engine)[len(f"{n}-{workers}"):]
+            key = f"{n}-{workers}-{args.frames}{engine_suffix(args.oriented_engine)}"
             if key in recorded:
                 run = recorded[key]
             else:
